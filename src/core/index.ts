@@ -1,0 +1,6 @@
+export * from "./clock.ts";
+export * from "./errors.ts";
+export * from "./ip.ts";
+export * from "./model.ts";
+export type * from "./ports.ts";
+export * from "./ids.ts";

@@ -1,0 +1,140 @@
+/** Domain types shared by every layer. Field names follow ECS where one exists. */
+
+export type Severity = "low" | "medium" | "high" | "critical";
+export const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
+
+/** ALR-1 statuses. */
+export type AlertStatus = "unhandled" | "handled" | "whitelisted_manual" | "whitelisted_auto" | "blocked" | "expired";
+
+export interface Agent {
+  id: string;
+  accountId: string;
+  hostname: string;
+  version: string;
+  os: string;
+  enrolledAt: number;
+  lastSeenAt: number | null;
+  revokedAt: number | null;
+  /** sha256 (hex) of the agent's secret; the secret itself is never stored. */
+  credentialHash: string;
+  /** Malformed records this agent sent that the server rejected. */
+  rejectedRecords: number;
+  /** Records the agent reported it had to drop (spool full). */
+  droppedRecords: number;
+}
+
+export interface EnrolToken {
+  id: string;
+  accountId: string;
+  tokenHash: string;
+  note: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  usedByAgentId: string | null;
+}
+
+/** A telemetry record as stored: the validated body plus where and when it came from. */
+export interface StoredRecord {
+  agentId: string;
+  id: string;
+  kind: string;
+  ts: number;
+  receivedAt: number;
+  body: unknown;
+}
+
+export interface Alert {
+  id: string;
+  accountId: string;
+  assetId: string;
+  type: string;
+  ruleId: string;
+  name: string;
+  severity: Severity;
+  status: AlertStatus;
+  dedupKey: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  sourceIp: string | null;
+  userName: string | null;
+  attack: string[];
+  evidence: Record<string, unknown>;
+  triage: string;
+  /** Why nothing was blocked, or which policy blocked it. */
+  response: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type PolicyStatus = "pending" | "active" | "disabled" | "expired" | "failed";
+
+/** BF-4: one blocking rule in the IP Policy Library. */
+export interface IpPolicy {
+  id: string;
+  accountId: string;
+  /** The asset whose firewall enforces it. */
+  assetId: string;
+  ip: string;
+  status: PolicyStatus;
+  reason: string;
+  alertId: string | null;
+  createdBy: string;
+  createdAt: number;
+  /** null = permanent. */
+  expiresAt: number | null;
+  updatedAt: number;
+  lastResult: string | null;
+}
+
+export type ActionType = "block_ip" | "unblock_ip";
+export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
+
+/** A typed response action queued for one agent (AGT-10). */
+export interface AgentAction {
+  id: string;
+  agentId: string;
+  type: ActionType;
+  params: { ip: string; timeoutSeconds?: number };
+  policyId: string | null;
+  status: ActionStatus;
+  createdAt: number;
+  sentAt: number | null;
+  finishedAt: number | null;
+  result: string | null;
+}
+
+export interface AllowEntry {
+  id: string;
+  accountId: string;
+  cidr: string;
+  note: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export type Role = "admin" | "analyst" | "viewer";
+
+export interface User {
+  id: string;
+  accountId: string;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: number;
+  mustChangePassword: boolean;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export const DEFAULT_ACCOUNT = "default";

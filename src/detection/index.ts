@@ -1,0 +1,2 @@
+export * from "./rule.schema.ts";
+export * from "./engine.ts";

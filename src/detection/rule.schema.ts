@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { parse as parseYaml } from "yaml";
+import { parseDuration, SEVERITIES, UserError, ErrorCodes } from "../core/index.ts";
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+const fieldPath = z.string().regex(/^[a-z][a-zA-Z0-9_]*(\.[a-z][a-zA-Z0-9_]*)*$/, "a dotted field path such as source.ip");
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * A detection rule, Sigma-shaped (STYLE item 4). `where` holds field → value (or list of
+ * values, any of which matches); every entry must hold. Then exactly one of:
+ * - nothing: each matching record is a detection;
+ * - `threshold`: `count` matching records within `window` per group;
+ * - `after`: a matching record whose `join` fields equal those of a group that fired
+ *   rule `after.rule` within `after.within`.
+ */
+export const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe("Stable rule id."),
+    type: z.string().regex(/^[a-z][a-z0-9_]*$/).describe("Stable alert type name, e.g. ssh_brute_force."),
+    name: z.string().min(1),
+    description: z.string().default(""),
+    severity: z.enum(SEVERITIES as [string, ...string[]]),
+    record: z.string().describe("Telemetry kind the rule reads."),
+    where: z.record(fieldPath, z.union([scalar, z.array(scalar).min(1)])).default({}),
+    threshold: z
+      .object({ count: z.number().int().min(1), window: duration, groupBy: z.array(fieldPath).min(1) })
+      .strict()
+      .optional(),
+    after: z.object({ rule: z.string(), within: duration, join: z.array(fieldPath).min(1) }).strict().optional(),
+    dedupKey: z.array(fieldPath).min(1).describe("Fields that, with the asset, make two detections the same alert (ALR-2)."),
+    response: z.enum(["none", "block_source"]).default("none"),
+    attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
+    triage: z.string().default(""),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((r) => !(r.threshold && r.after), { message: "a rule has either threshold or after, not both" });
+
+export type Rule = z.infer<typeof ruleSchema> & { severity: "low" | "medium" | "high" | "critical" };
+
+export function parseRule(text: string, source: string): Rule {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${source}: not valid YAML: ${(e as Error).message}`);
+  }
+  const r = ruleSchema.safeParse(raw);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${i.path.join(".") || "(rule)"}: ${i.message}`).join("; ");
+    throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${source}: ${msg}`);
+  }
+  return r.data as Rule;
+}
+
+/** Checks references between rules (after.rule must exist). */
+export function validateRuleSet(rules: Rule[]): void {
+  const ids = new Set<string>();
+  for (const r of rules) {
+    if (ids.has(r.id)) throw new UserError("invalid", ErrorCodes.RULE_INVALID, `duplicate rule id ${r.id}`);
+    ids.add(r.id);
+  }
+  for (const r of rules) {
+    if (r.after && !ids.has(r.after.rule)) {
+      throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${r.id}: after.rule names unknown rule ${r.after.rule}`);
+    }
+  }
+}
+
+/** A rule's .test.yml: cases run through the real engine with a fake clock. */
+export const ruleTestSchema = z.object({
+  rule: z.string(),
+  cases: z
+    .array(
+      z.object({
+        name: z.string(),
+        /** Records; `ts` may be an ISO time or "+<duration>" after the previous record. */
+        records: z.array(z.record(z.string(), z.unknown())).min(1),
+        expect: z.array(z.object({ type: z.string(), count: z.number().int().optional(), severity: z.string().optional(), dedup: z.string().optional() }).strict()),
+      }),
+    )
+    .min(2),
+});

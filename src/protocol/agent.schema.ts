@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { ipString } from "./telemetry.schema.ts";
+
+export const enrolRequest = z.object({
+  token: z.string().min(10).max(512),
+  hostname: z.string().min(1).max(255),
+  version: z.string().max(64),
+  os: z.string().max(128).default(""),
+});
+export const enrolResponse = z.object({
+  agentId: z.string(),
+  secret: z.string().describe("Per-agent credential; sent as `Authorization: Bearer <agentId>.<secret>`."),
+  accountId: z.string(),
+});
+
+/** AGT-10: the only things the server can ask an agent to do. No free-form command exists. */
+export const blockIpAction = z.object({
+  id: z.string(),
+  type: z.literal("block_ip"),
+  params: z.object({ ip: ipString, timeoutSeconds: z.number().int().min(1).max(10 * 365 * 86400).optional().describe("Omitted = permanent.") }).strict(),
+});
+export const unblockIpAction = z.object({
+  id: z.string(),
+  type: z.literal("unblock_ip"),
+  params: z.object({ ip: ipString }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction]);
+export type AgentActionMsg = z.infer<typeof agentAction>;
+
+export const actionsResponse = z.object({ actions: z.array(agentAction) });
+export const actionResult = z.object({
+  status: z.enum(["succeeded", "failed"]),
+  result: z.string().max(2000).describe("What happened, or why it failed."),
+});

@@ -1,0 +1,2 @@
+export * from "./telemetry.schema.ts";
+export * from "./agent.schema.ts";
