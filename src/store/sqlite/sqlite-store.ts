@@ -1,0 +1,460 @@
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type {
+  Agent, AgentAction, Alert, AlertQuery, AllowEntry, ApiToken, EnrolToken, IpPolicy, Page, PolicyStatus, StoredRecord, User,
+  Store, AgentStore, EnrolTokenStore, TelemetryStore, AlertStore, PolicyStore, ActionStore, AllowlistStore, UserStore, ApiTokenStore, SettingsStore,
+} from "../../core/index.ts";
+import { loadMigrations } from "../migrations/index.ts";
+
+type Row = Record<string, SQLInputValue>;
+type P = SQLInputValue;
+
+/**
+ * The connection plus the transaction gate. node:sqlite is synchronous, so a statement
+ * never interleaves with another; only an open async transaction must be waited for,
+ * or another caller's statement would land inside it.
+ */
+class Conn {
+  readonly db: DatabaseSync;
+  tx: Promise<unknown> | null = null;
+  #stmts = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+  stmt(sql: string) {
+    let s = this.#stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+  all(sql: string, ...p: P[]): Row[] {
+    return this.stmt(sql).all(...p) as Row[];
+  }
+  get(sql: string, ...p: P[]): Row | undefined {
+    return this.stmt(sql).get(...p) as Row | undefined;
+  }
+  run(sql: string, ...p: P[]): number {
+    return Number(this.stmt(sql).run(...p).changes);
+  }
+}
+
+/** Callers outside a transaction wait for the open one, then run synchronously. */
+type Gate = () => Promise<unknown> | null;
+
+const num = (v: SQLInputValue | undefined): number => Number(v);
+const numOrNull = (v: SQLInputValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: SQLInputValue | undefined): string => String(v);
+const strOrNull = (v: SQLInputValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+const toAgent = (r: Row): Agent => ({
+  id: str(r.id), accountId: str(r.account_id), hostname: str(r.hostname), version: str(r.version), os: str(r.os),
+  enrolledAt: num(r.enrolled_at), lastSeenAt: numOrNull(r.last_seen_at), revokedAt: numOrNull(r.revoked_at),
+  credentialHash: str(r.credential_hash), rejectedRecords: num(r.rejected_records), droppedRecords: num(r.dropped_records),
+});
+const toToken = (r: Row): EnrolToken => ({
+  id: str(r.id), accountId: str(r.account_id), tokenHash: str(r.token_hash), note: str(r.note), createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at), usedAt: numOrNull(r.used_at), usedByAgentId: strOrNull(r.used_by_agent_id),
+});
+const toRecord = (r: Row): StoredRecord => ({
+  agentId: str(r.agent_id), id: str(r.id), kind: str(r.kind), ts: num(r.ts), receivedAt: num(r.received_at), body: JSON.parse(str(r.body)),
+});
+const toAlert = (r: Row): Alert => ({
+  id: str(r.id), accountId: str(r.account_id), assetId: str(r.asset_id), type: str(r.type), ruleId: str(r.rule_id), name: str(r.name),
+  severity: str(r.severity) as Alert["severity"], status: str(r.status) as Alert["status"], dedupKey: str(r.dedup_key),
+  firstSeen: num(r.first_seen), lastSeen: num(r.last_seen), count: num(r.count), sourceIp: strOrNull(r.source_ip), userName: strOrNull(r.user_name),
+  attack: JSON.parse(str(r.attack)), evidence: JSON.parse(str(r.evidence)), triage: str(r.triage), response: strOrNull(r.response),
+  createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+});
+const toPolicy = (r: Row): IpPolicy => ({
+  id: str(r.id), accountId: str(r.account_id), assetId: str(r.asset_id), ip: str(r.ip), status: str(r.status) as PolicyStatus,
+  reason: str(r.reason), alertId: strOrNull(r.alert_id), createdBy: str(r.created_by), createdAt: num(r.created_at),
+  expiresAt: numOrNull(r.expires_at), updatedAt: num(r.updated_at), lastResult: strOrNull(r.last_result),
+});
+const toAction = (r: Row): AgentAction => ({
+  id: str(r.id), agentId: str(r.agent_id), type: str(r.type) as AgentAction["type"], params: JSON.parse(str(r.params)),
+  policyId: strOrNull(r.policy_id), status: str(r.status) as AgentAction["status"], createdAt: num(r.created_at),
+  sentAt: numOrNull(r.sent_at), finishedAt: numOrNull(r.finished_at), result: strOrNull(r.result),
+});
+const toAllow = (r: Row): AllowEntry => ({
+  id: str(r.id), accountId: str(r.account_id), cidr: str(r.cidr), note: str(r.note), createdAt: num(r.created_at), createdBy: str(r.created_by),
+});
+const toUser = (r: Row): User => ({
+  id: str(r.id), accountId: str(r.account_id), username: str(r.username), passwordHash: str(r.password_hash), role: str(r.role) as User["role"],
+  createdAt: num(r.created_at), mustChangePassword: num(r.must_change_password) === 1,
+});
+const toApiToken = (r: Row): ApiToken => ({
+  id: str(r.id), userId: str(r.user_id), name: str(r.name), tokenHash: str(r.token_hash), createdAt: num(r.created_at),
+  expiresAt: numOrNull(r.expires_at), revokedAt: numOrNull(r.revoked_at), lastUsedAt: numOrNull(r.last_used_at),
+});
+
+function page<T>(c: Conn, where: string, params: P[], table: string, order: string, limit: number, offset: number, map: (r: Row) => T): Page<T> {
+  const total = num(c.get(`SELECT COUNT(*) AS n FROM ${table} ${where}`, ...params)!.n);
+  const items = c.all(`SELECT * FROM ${table} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`, ...params, limit, offset).map(map);
+  return { items, total };
+}
+
+function buildStores(c: Conn, gate: Gate) {
+  // Every method: wait for a foreign transaction (if any), then run synchronously.
+  const g = async () => {
+    let w = gate();
+    while (w) {
+      await w.catch(() => {});
+      w = gate();
+    }
+  };
+
+  const agents: AgentStore = {
+    async insert(a) {
+      await g();
+      c.run(`INSERT INTO agents (id, account_id, hostname, version, os, enrolled_at, last_seen_at, revoked_at, credential_hash, rejected_records, dropped_records)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?)`, a.id, a.accountId, a.hostname, a.version, a.os, a.enrolledAt, a.lastSeenAt, a.revokedAt, a.credentialHash, a.rejectedRecords, a.droppedRecords);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM agents WHERE id = ?", id);
+      return r ? toAgent(r) : null;
+    },
+    async list() {
+      await g();
+      return c.all("SELECT * FROM agents ORDER BY enrolled_at").map(toAgent);
+    },
+    async touch(id, at, patch) {
+      await g();
+      c.run("UPDATE agents SET last_seen_at = ?, version = COALESCE(?, version), hostname = COALESCE(?, hostname) WHERE id = ?", at, patch?.version ?? null, patch?.hostname ?? null, id);
+    },
+    async revoke(id, at) {
+      await g();
+      return c.run("UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", at, id) > 0;
+    },
+    async addCounters(id, n) {
+      await g();
+      c.run("UPDATE agents SET rejected_records = rejected_records + ?, dropped_records = dropped_records + ? WHERE id = ?", n.rejected ?? 0, n.dropped ?? 0, id);
+    },
+  };
+
+  const enrolTokens: EnrolTokenStore = {
+    async insert(t) {
+      await g();
+      c.run("INSERT INTO enrol_tokens (id, account_id, token_hash, note, created_at, expires_at, used_at, used_by_agent_id) VALUES (?,?,?,?,?,?,?,?)",
+        t.id, t.accountId, t.tokenHash, t.note, t.createdAt, t.expiresAt, t.usedAt, t.usedByAgentId);
+    },
+    async findByHash(h) {
+      await g();
+      const r = c.get("SELECT * FROM enrol_tokens WHERE token_hash = ?", h);
+      return r ? toToken(r) : null;
+    },
+    async consume(id, agentId, at) {
+      await g();
+      return c.run("UPDATE enrol_tokens SET used_at = ?, used_by_agent_id = ? WHERE id = ? AND used_at IS NULL", at, agentId, id) > 0;
+    },
+    async list() {
+      await g();
+      return c.all("SELECT * FROM enrol_tokens ORDER BY created_at DESC").map(toToken);
+    },
+  };
+
+  const telemetry: TelemetryStore = {
+    async insertNew(records) {
+      await g();
+      const fresh: StoredRecord[] = [];
+      for (const r of records) {
+        const n = c.run("INSERT INTO telemetry (agent_id, id, kind, ts, received_at, body) VALUES (?,?,?,?,?,?) ON CONFLICT (agent_id, id) DO NOTHING",
+          r.agentId, r.id, r.kind, r.ts, r.receivedAt, JSON.stringify(r.body));
+        if (n > 0) fresh.push(r);
+      }
+      return fresh;
+    },
+    async count(agentId) {
+      await g();
+      const r = agentId === undefined ? c.get("SELECT COUNT(*) AS n FROM telemetry") : c.get("SELECT COUNT(*) AS n FROM telemetry WHERE agent_id = ?", agentId);
+      return num(r!.n);
+    },
+    async since(since, limit) {
+      await g();
+      return c.all("SELECT * FROM telemetry WHERE ts >= ? ORDER BY ts, received_at LIMIT ?", since, limit).map(toRecord);
+    },
+    async list(q) {
+      await g();
+      const w: string[] = [];
+      const p: P[] = [];
+      if (q.agentId) { w.push("agent_id = ?"); p.push(q.agentId); }
+      if (q.kind) { w.push("kind = ?"); p.push(q.kind); }
+      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "telemetry", "ts DESC, id", q.limit, q.offset, toRecord);
+    },
+  };
+
+  const alertParams = (a: Alert): P[] => [a.accountId, a.assetId, a.type, a.ruleId, a.name, a.severity, a.status, a.dedupKey, a.firstSeen, a.lastSeen, a.count,
+    a.sourceIp, a.userName, JSON.stringify(a.attack), JSON.stringify(a.evidence), a.triage, a.response, a.createdAt, a.updatedAt];
+  const alerts: AlertStore = {
+    async insert(a) {
+      await g();
+      c.run(`INSERT INTO alerts (account_id, asset_id, type, rule_id, name, severity, status, dedup_key, first_seen, last_seen, count, source_ip, user_name, attack, evidence, triage, response, created_at, updated_at, id)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, ...alertParams(a), a.id);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM alerts WHERE id = ?", id);
+      return r ? toAlert(r) : null;
+    },
+    async findOpen(assetId, dedupKey) {
+      await g();
+      const r = c.get("SELECT * FROM alerts WHERE asset_id = ? AND dedup_key = ? AND status <> 'expired' ORDER BY created_at DESC LIMIT 1", assetId, dedupKey);
+      return r ? toAlert(r) : null;
+    },
+    async update(a) {
+      await g();
+      c.run(`UPDATE alerts SET account_id=?, asset_id=?, type=?, rule_id=?, name=?, severity=?, status=?, dedup_key=?, first_seen=?, last_seen=?, count=?, source_ip=?, user_name=?, attack=?, evidence=?, triage=?, response=?, created_at=?, updated_at=? WHERE id = ?`,
+        ...alertParams(a), a.id);
+    },
+    async list(q: AlertQuery) {
+      await g();
+      const w: string[] = [];
+      const p: P[] = [];
+      const eq = (col: string, v: string | undefined) => { if (v !== undefined) { w.push(`${col} = ?`); p.push(v); } };
+      eq("type", q.type); eq("severity", q.severity); eq("status", q.status); eq("asset_id", q.assetId); eq("source_ip", q.sourceIp);
+      if (q.from !== undefined) { w.push("last_seen >= ?"); p.push(q.from); }
+      if (q.to !== undefined) { w.push("first_seen <= ?"); p.push(q.to); }
+      if (q.text) {
+        // attacker text is data: a bound parameter, LIKE wildcards escaped
+        const like = `%${q.text.replace(/[\\%_]/g, (m) => "\\" + m)}%`;
+        w.push("(name LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')");
+        p.push(like, like, like, like);
+      }
+      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "alerts", "last_seen DESC, id", q.limit, q.offset, toAlert);
+    },
+    async listStale(before, limit) {
+      await g();
+      return c.all("SELECT * FROM alerts WHERE last_seen < ? AND status <> 'expired' ORDER BY last_seen LIMIT ?", before, limit).map(toAlert);
+    },
+  };
+
+  const policyParams = (x: IpPolicy): P[] => [x.accountId, x.assetId, x.ip, x.status, x.reason, x.alertId, x.createdBy, x.createdAt, x.expiresAt, x.updatedAt, x.lastResult];
+  const policies: PolicyStore = {
+    async insert(x) {
+      await g();
+      c.run("INSERT INTO ip_policies (account_id, asset_id, ip, status, reason, alert_id, created_by, created_at, expires_at, updated_at, last_result, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", ...policyParams(x), x.id);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM ip_policies WHERE id = ?", id);
+      return r ? toPolicy(r) : null;
+    },
+    async update(x) {
+      await g();
+      c.run("UPDATE ip_policies SET account_id=?, asset_id=?, ip=?, status=?, reason=?, alert_id=?, created_by=?, created_at=?, expires_at=?, updated_at=?, last_result=? WHERE id = ?", ...policyParams(x), x.id);
+    },
+    async list(q) {
+      await g();
+      const w: string[] = [];
+      const p: P[] = [];
+      if (q.status) { w.push("status = ?"); p.push(q.status); }
+      if (q.ip) { w.push("ip = ?"); p.push(q.ip); }
+      if (q.assetId) { w.push("asset_id = ?"); p.push(q.assetId); }
+      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "ip_policies", "created_at DESC, id", q.limit, q.offset, toPolicy);
+    },
+    async findLive(assetId, ip) {
+      await g();
+      const r = c.get("SELECT * FROM ip_policies WHERE asset_id = ? AND ip = ? AND status IN ('pending','active') ORDER BY created_at DESC LIMIT 1", assetId, ip);
+      return r ? toPolicy(r) : null;
+    },
+    async listDue(now) {
+      await g();
+      return c.all("SELECT * FROM ip_policies WHERE status IN ('pending','active') AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at", now).map(toPolicy);
+    },
+  };
+
+  const actions: ActionStore = {
+    async insert(a) {
+      await g();
+      c.run("INSERT INTO agent_actions (id, agent_id, type, params, policy_id, status, created_at, sent_at, finished_at, result) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        a.id, a.agentId, a.type, JSON.stringify(a.params), a.policyId, a.status, a.createdAt, a.sentAt, a.finishedAt, a.result);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM agent_actions WHERE id = ?", id);
+      return r ? toAction(r) : null;
+    },
+    async takeQueued(agentId, at, max) {
+      await g();
+      const rows = c.all("SELECT * FROM agent_actions WHERE agent_id = ? AND status = 'queued' ORDER BY created_at, id LIMIT ?", agentId, max).map(toAction);
+      for (const a of rows) {
+        c.run("UPDATE agent_actions SET status = 'sent', sent_at = ? WHERE id = ?", at, a.id);
+        a.status = "sent";
+        a.sentAt = at;
+      }
+      return rows;
+    },
+    async requeueStale(before) {
+      await g();
+      return c.run("UPDATE agent_actions SET status = 'queued' WHERE status = 'sent' AND sent_at < ?", before);
+    },
+    async finish(id, agentId, status, result, at) {
+      await g();
+      const n = c.run("UPDATE agent_actions SET status = ?, result = ?, finished_at = ? WHERE id = ? AND agent_id = ? AND status IN ('queued','sent')", status, result, at, id, agentId);
+      if (n === 0) return null;
+      return toAction(c.get("SELECT * FROM agent_actions WHERE id = ?", id)!);
+    },
+    async list(q) {
+      await g();
+      const w: string[] = [];
+      const p: P[] = [];
+      if (q.agentId) { w.push("agent_id = ?"); p.push(q.agentId); }
+      if (q.policyId) { w.push("policy_id = ?"); p.push(q.policyId); }
+      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "agent_actions", "created_at DESC, id", q.limit, q.offset, toAction);
+    },
+  };
+
+  const allowlist: AllowlistStore = {
+    async insert(e) {
+      await g();
+      c.run("INSERT INTO allowlist (id, account_id, cidr, note, created_at, created_by) VALUES (?,?,?,?,?,?)", e.id, e.accountId, e.cidr, e.note, e.createdAt, e.createdBy);
+    },
+    async remove(id) {
+      await g();
+      return c.run("DELETE FROM allowlist WHERE id = ?", id) > 0;
+    },
+    async list() {
+      await g();
+      return c.all("SELECT * FROM allowlist ORDER BY created_at").map(toAllow);
+    },
+  };
+
+  const users: UserStore = {
+    async insert(u) {
+      await g();
+      c.run("INSERT INTO users (id, account_id, username, password_hash, role, created_at, must_change_password) VALUES (?,?,?,?,?,?,?)",
+        u.id, u.accountId, u.username, u.passwordHash, u.role, u.createdAt, u.mustChangePassword ? 1 : 0);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM users WHERE id = ?", id);
+      return r ? toUser(r) : null;
+    },
+    async findByName(name) {
+      await g();
+      const r = c.get("SELECT * FROM users WHERE username = ?", name);
+      return r ? toUser(r) : null;
+    },
+    async count() {
+      await g();
+      return num(c.get("SELECT COUNT(*) AS n FROM users")!.n);
+    },
+    async updatePassword(id, hash, mustChange) {
+      await g();
+      c.run("UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?", hash, mustChange ? 1 : 0, id);
+    },
+  };
+
+  const apiTokens: ApiTokenStore = {
+    async insert(t) {
+      await g();
+      c.run("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at, last_used_at) VALUES (?,?,?,?,?,?,?,?)",
+        t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt, t.revokedAt, t.lastUsedAt);
+    },
+    async findByHash(h) {
+      await g();
+      const r = c.get("SELECT * FROM api_tokens WHERE token_hash = ?", h);
+      return r ? toApiToken(r) : null;
+    },
+    async revoke(id, at) {
+      await g();
+      return c.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", at, id) > 0;
+    },
+    async touch(id, at) {
+      await g();
+      c.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", at, id);
+    },
+    async listForUser(userId) {
+      await g();
+      return c.all("SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at", userId).map(toApiToken);
+    },
+  };
+
+  const settings: SettingsStore = {
+    async get<T>(key: string) {
+      await g();
+      const r = c.get("SELECT value FROM settings WHERE key = ?", key);
+      return r ? (JSON.parse(str(r.value)) as T) : undefined;
+    },
+    async set(key, value) {
+      await g();
+      c.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+    },
+  };
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings };
+}
+
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:". */
+  path: string;
+}
+
+/** The default store: one SQLite file in WAL mode, synchronous=FULL so an acknowledged write survives a crash. */
+export class SqliteStore implements Store {
+  readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
+  readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
+  readonly #c: Conn;
+  readonly #txView: Store;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
+    const db = new DatabaseSync(opts.path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    this.#c = new Conn(db);
+    migrate(db);
+    const root = buildStores(this.#c, () => this.#c.tx);
+    ({ agents: this.agents, enrolTokens: this.enrolTokens, telemetry: this.telemetry, alerts: this.alerts, policies: this.policies,
+      actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings } = root);
+    const inner = buildStores(this.#c, () => null);
+    const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
+    this.#txView = view;
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    while (this.#c.tx) await this.#c.tx.catch(() => {});
+    const c = this.#c;
+    const run = (async () => {
+      c.db.exec("BEGIN IMMEDIATE");
+      try {
+        const v = await fn(this.#txView);
+        c.db.exec("COMMIT");
+        return v;
+      } catch (e) {
+        c.db.exec("ROLLBACK");
+        throw e;
+      }
+    })();
+    c.tx = run;
+    try {
+      return await run;
+    } finally {
+      if (c.tx === run) c.tx = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.#c.tx) await this.#c.tx.catch(() => {});
+    this.#c.db.close();
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  const done = new Set((db.prepare("SELECT version FROM schema_migrations").all() as Row[]).map((r) => Number(r.version)));
+  for (const m of loadMigrations()) {
+    if (done.has(m.version)) continue;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+      db.exec("COMMIT");
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import { describe, test, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import type { Alert, Store, StoredRecord, IpPolicy, AgentAction } from "../core/index.ts";
+
+/**
+ * The Store port's contract. Every adapter runs it unchanged:
+ *   defineStoreContract("sqlite", () => new SqliteStore({ path: ":memory:" }));
+ */
+export function defineStoreContract(name: string, makeStore: () => Promise<Store> | Store): void {
+  describe(`Store contract: ${name}`, () => {
+    let s: Store;
+    beforeEach(async () => {
+      s = await makeStore();
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+
+    const alert = (over: Partial<Alert> = {}): Alert => ({
+      id: "al_1", accountId: "default", assetId: "a1", type: "ssh_brute_force", ruleId: "hw-ssh-brute-force", name: "SSH brute force",
+      severity: "high", status: "unhandled", dedupKey: "ssh_brute_force:203.0.113.9", firstSeen: 1000, lastSeen: 2000, count: 5,
+      sourceIp: "203.0.113.9", userName: null, attack: ["T1110.001"], evidence: { "source.ip": "203.0.113.9" }, triage: "", response: null,
+      createdAt: 1000, updatedAt: 2000, ...over,
+    });
+    const rec = (id: string, ts = 1): StoredRecord => ({ agentId: "ag1", id, kind: "logon", ts, receivedAt: ts, body: { id, n: ts } });
+
+    test("AGT-1 agents: insert, get, revoke once, counters", async () => {
+      await s.agents.insert({ id: "ag1", accountId: "default", hostname: "web-1", version: "0.1.0", os: "linux", enrolledAt: 1, lastSeenAt: null, revokedAt: null, credentialHash: "h", rejectedRecords: 0, droppedRecords: 0 });
+      assert.equal((await s.agents.get("ag1"))?.hostname, "web-1");
+      assert.equal(await s.agents.get("nope"), null);
+      await s.agents.touch("ag1", 50, { version: "0.2.0" });
+      await s.agents.addCounters("ag1", { rejected: 2, dropped: 3 });
+      const a = (await s.agents.get("ag1"))!;
+      assert.deepEqual([a.lastSeenAt, a.version, a.rejectedRecords, a.droppedRecords], [50, "0.2.0", 2, 3]);
+      assert.equal(await s.agents.revoke("ag1", 60), true);
+      assert.equal(await s.agents.revoke("ag1", 70), false);
+      assert.equal((await s.agents.get("ag1"))?.revokedAt, 60);
+    });
+
+    test("AGT-1 an enrolment token is consumed once", async () => {
+      await s.enrolTokens.insert({ id: "et1", accountId: "default", tokenHash: "th", note: "", createdAt: 1, expiresAt: 100, usedAt: null, usedByAgentId: null });
+      assert.equal((await s.enrolTokens.findByHash("th"))?.id, "et1");
+      assert.equal(await s.enrolTokens.consume("et1", "ag1", 5), true);
+      assert.equal(await s.enrolTokens.consume("et1", "ag2", 6), false);
+      assert.equal((await s.enrolTokens.findByHash("th"))?.usedByAgentId, "ag1");
+    });
+
+    test("AGT-9 telemetry: a record id is stored once per agent", async () => {
+      const first = await s.telemetry.insertNew([rec("r1"), rec("r2")]);
+      assert.deepEqual(first.map((r) => r.id), ["r1", "r2"]);
+      const again = await s.telemetry.insertNew([rec("r2"), rec("r3")]);
+      assert.deepEqual(again.map((r) => r.id), ["r3"]);
+      // the same id from another agent is another record
+      const other = await s.telemetry.insertNew([{ ...rec("r1"), agentId: "ag2" }]);
+      assert.equal(other.length, 1);
+      assert.equal(await s.telemetry.count(), 4);
+      assert.equal(await s.telemetry.count("ag1"), 3);
+      assert.deepEqual((await s.telemetry.since(0, 10)).map((r) => r.body), [{ id: "r1", n: 1 }, { id: "r2", n: 1 }, { id: "r3", n: 1 }, { id: "r1", n: 1 }]);
+    });
+
+    test("ALR-2 ALR-3 alerts: findOpen ignores expired ones, update persists", async () => {
+      await s.alerts.insert(alert());
+      const open = (await s.alerts.findOpen("a1", "ssh_brute_force:203.0.113.9"))!;
+      assert.equal(open.count, 5);
+      await s.alerts.update({ ...open, count: 9, lastSeen: 3000, status: "expired" });
+      assert.equal(await s.alerts.findOpen("a1", "ssh_brute_force:203.0.113.9"), null);
+      assert.equal((await s.alerts.get("al_1"))?.count, 9);
+      assert.deepEqual((await s.alerts.listStale(10_000, 10)).length, 0);
+    });
+
+    test("ALR-10 alert list filters, pages, and treats search text as data", async () => {
+      for (let i = 0; i < 5; i++) await s.alerts.insert(alert({ id: `al_${i}`, lastSeen: 100 + i, severity: i % 2 ? "critical" : "high", sourceIp: `203.0.113.${i}`, userName: i === 3 ? "x'; DROP TABLE alerts;--%_" : null }));
+      const p = await s.alerts.list({ limit: 2, offset: 0 });
+      assert.equal(p.total, 5);
+      assert.deepEqual(p.items.map((a) => a.id), ["al_4", "al_3"]);
+      assert.equal((await s.alerts.list({ severity: "critical", limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.alerts.list({ text: "DROP TABLE alerts;--%_", limit: 10, offset: 0 })).total, 1);
+      assert.equal((await s.alerts.list({ text: "%", limit: 10, offset: 0 })).total, 1, "% is a literal, not a wildcard");
+      assert.equal((await s.alerts.list({ from: 103, limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.alerts.listStale(102, 10)).length, 2);
+    });
+
+    test("BF-4 RSP-1 policies: live lookup and due expiry", async () => {
+      const p: IpPolicy = { id: "p1", accountId: "default", assetId: "a1", ip: "203.0.113.9", status: "active", reason: "r", alertId: "al_1", createdBy: "auto", createdAt: 1, expiresAt: 100, updatedAt: 1, lastResult: null };
+      await s.policies.insert(p);
+      await s.policies.insert({ ...p, id: "p2", ip: "203.0.113.10", expiresAt: null });
+      assert.equal((await s.policies.findLive("a1", "203.0.113.9"))?.id, "p1");
+      assert.deepEqual((await s.policies.listDue(100)).map((x) => x.id), ["p1"]);
+      await s.policies.update({ ...p, status: "disabled" });
+      assert.equal(await s.policies.findLive("a1", "203.0.113.9"), null);
+      assert.equal((await s.policies.list({ status: "active", limit: 10, offset: 0 })).total, 1);
+    });
+
+    test("AGT-10 actions: queued → sent once → finished once; stale sent ones requeue", async () => {
+      const a: AgentAction = { id: "ac1", agentId: "ag1", type: "block_ip", params: { ip: "203.0.113.9", timeoutSeconds: 60 }, policyId: "p1", status: "queued", createdAt: 1, sentAt: null, finishedAt: null, result: null };
+      await s.actions.insert(a);
+      await s.actions.insert({ ...a, id: "ac2", createdAt: 2, agentId: "ag2" });
+      const got = await s.actions.takeQueued("ag1", 10, 10);
+      assert.deepEqual(got.map((x) => [x.id, x.status, x.params.ip]), [["ac1", "sent", "203.0.113.9"]]);
+      assert.equal((await s.actions.takeQueued("ag1", 11, 10)).length, 0);
+      assert.equal(await s.actions.requeueStale(11), 1);
+      assert.equal((await s.actions.takeQueued("ag1", 12, 10)).length, 1);
+      assert.equal(await s.actions.finish("ac1", "ag2", "succeeded", "ok", 13), null, "another agent cannot finish it");
+      assert.equal((await s.actions.finish("ac1", "ag1", "succeeded", "ok", 13))?.status, "succeeded");
+      assert.equal(await s.actions.finish("ac1", "ag1", "failed", "late", 14), null);
+      assert.equal((await s.actions.list({ policyId: "p1", limit: 10, offset: 0 })).total, 2);
+    });
+
+    test("allowlist, users, API tokens, settings", async () => {
+      await s.allowlist.insert({ id: "w1", accountId: "default", cidr: "10.0.0.0/8", note: "office", createdAt: 1, createdBy: "admin" });
+      assert.equal((await s.allowlist.list()).length, 1);
+      assert.equal(await s.allowlist.remove("w1"), true);
+      assert.equal(await s.allowlist.remove("w1"), false);
+      await s.users.insert({ id: "u1", accountId: "default", username: "admin", passwordHash: "x", role: "admin", createdAt: 1, mustChangePassword: true });
+      assert.equal(await s.users.count(), 1);
+      await s.users.updatePassword("u1", "y", false);
+      assert.deepEqual([(await s.users.findByName("admin"))?.passwordHash, (await s.users.get("u1"))?.mustChangePassword], ["y", false]);
+      await s.apiTokens.insert({ id: "t1", userId: "u1", name: "ci", tokenHash: "tt", createdAt: 1, expiresAt: null, revokedAt: null, lastUsedAt: null });
+      await s.apiTokens.touch("t1", 9);
+      assert.equal((await s.apiTokens.findByHash("tt"))?.lastUsedAt, 9);
+      assert.equal(await s.apiTokens.revoke("t1", 10), true);
+      assert.equal((await s.apiTokens.listForUser("u1"))[0]?.revokedAt, 10);
+      assert.equal(await s.settings.get("defence.enabled"), undefined);
+      await s.settings.set("defence.enabled", false);
+      await s.settings.set("defence.enabled", true);
+      assert.equal(await s.settings.get<boolean>("defence.enabled"), true);
+    });
+
+    test("transactions are all or nothing, and other callers wait for them", async () => {
+      await assert.rejects(
+        s.transaction(async (tx) => {
+          await tx.telemetry.insertNew([rec("t1")]);
+          throw new Error("boom");
+        }),
+        /boom/,
+      );
+      assert.equal(await s.telemetry.count(), 0);
+      let inside = 0;
+      const t = s.transaction(async (tx) => {
+        await tx.telemetry.insertNew([rec("t2")]);
+        await new Promise((r) => setTimeout(r, 20));
+        inside = await tx.telemetry.count();
+        await tx.telemetry.insertNew([rec("t3")]);
+      });
+      // issued while the transaction is open: must see it whole (after commit), not half
+      const outside = s.telemetry.count();
+      await t;
+      assert.equal(inside, 1);
+      assert.equal(await outside, 2);
+    });
+  });
+}
