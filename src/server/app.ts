@@ -1,0 +1,150 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import fastifySwagger from "@fastify/swagger";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import pino, { type Logger } from "pino";
+import { hash as argonHash } from "@node-rs/argon2";
+import { join } from "node:path";
+import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT } from "../core/index.ts";
+import { SqliteStore } from "../store/index.ts";
+import { IpPolicyService } from "../response/index.ts";
+import { expireStaleAlerts } from "../alerting/index.ts";
+import type { Rule } from "../detection/index.ts";
+import { loadRules } from "../../content/rules.ts";
+import type { ServerConfig } from "./config.ts";
+import { ensurePki, type Pki } from "./pki.ts";
+import { installErrorHandler } from "./errors.ts";
+import { IngestService } from "./ingest.ts";
+import { ActionHub } from "./action-hub.ts";
+import { agentChannelRoutes } from "./agent-channel.routes.ts";
+import { apiRoutes } from "./api.routes.ts";
+import { consoleRoutes } from "./console.routes.ts";
+import { Metrics } from "./metrics.ts";
+import { newPassword } from "./secrets.ts";
+
+export interface ServerDeps {
+  clock?: Clock;
+  logger?: Logger;
+  store?: Store;
+  rules?: Rule[];
+}
+
+export interface HostwardServer {
+  config: ServerConfig;
+  store: Store;
+  pki: Pki;
+  api: FastifyInstance;
+  agentChannel: FastifyInstance<import("node:https").Server>;
+  ingest: IngestService;
+  metrics: Metrics;
+  log: Logger;
+  /** Set on first start only: the admin's one-time password. */
+  firstAdminPassword: string | null;
+  /** Runs the scheduled jobs once (tests call it with a fake clock). */
+  runJobs(): Promise<void>;
+  listen(): Promise<{ apiUrl: string; agentUrl: string }>;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every part from the config and wires them together. */
+export async function createServer(config: ServerConfig, deps: ServerDeps = {}): Promise<HostwardServer> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger ?? pino({ level: config.logLevel });
+  const store = deps.store ?? new SqliteStore({ path: join(config.dataDir, "hostward.db") });
+  const pki = ensurePki(config.dataDir, config.agentChannel.altNames);
+  const metrics = new Metrics();
+  const hub = new ActionHub();
+  const policies = new IpPolicyService(config.allowlist);
+  const notify = (agentId: string) => hub.notify(agentId);
+
+  // BF-4: addresses console/API users came from are never auto-blocked
+  const operatorIps = new Map<string, number>((await store.settings.get<[string, number][]>("operator.ips")) ?? []);
+  const OPERATOR_IP_TTL = 30 * 86_400_000;
+  const rememberOperatorIp = (raw: string) => {
+    const ip = normalizeIp(raw);
+    if (!ip) return;
+    const now = clock.now();
+    const prev = operatorIps.get(ip);
+    operatorIps.set(ip, now);
+    if (prev === undefined || now - prev > 3_600_000) void store.settings.set("operator.ips", [...operatorIps].filter(([, t]) => now - t < OPERATOR_IP_TTL)).catch(() => {});
+  };
+  const isOperatorIp = (ip: string) => {
+    const t = operatorIps.get(ip);
+    return t !== undefined && clock.now() - t < OPERATOR_IP_TTL;
+  };
+
+  const ingest = new IngestService({ store, rules: deps.rules ?? loadRules(), policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor });
+  const warmed = await ingest.warm();
+  if (warmed) log.info({ records: warmed }, "detection state rebuilt from stored telemetry");
+
+  let firstAdminPassword: string | null = null;
+  if ((await store.users.count()) === 0) {
+    firstAdminPassword = newPassword();
+    const now = clock.now();
+    await store.users.insert({ id: newId("usr", now), accountId: DEFAULT_ACCOUNT, username: "admin", passwordHash: await argonHash(firstAdminPassword), role: "admin", createdAt: now, mustChangePassword: true });
+  }
+  if ((await store.settings.get("defence.enabled")) === undefined) await store.settings.set("defence.enabled", config.defence.enabled);
+
+  let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
+
+  // --- console + REST API (HTTP; put it behind TLS or keep it on loopback) ---
+  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false });
+  api.setValidatorCompiler(validatorCompiler);
+  api.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(api);
+  await api.register(fastifySwagger, {
+    openapi: {
+      info: { title: "Hostward API", version: "1", description: "Hostward REST API. Authenticate with `Authorization: Bearer hwk_…` (POST /api/v1/auth/login, or `hostward token create --api`)." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  api.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
+  await apiRoutes(api, { store, clock, policies, pki, notify, agentUrl: () => agentUrl, rememberOperatorIp, defenceDefault: config.defence.enabled });
+  await consoleRoutes(api);
+
+  // --- agent channel (TLS with the server's own CA) ---
+  const agentChannel = Fastify({
+    loggerInstance: log.child({ part: "agent-channel" }) as FastifyBaseLogger,
+    bodyLimit: config.agentChannel.bodyLimit,
+    https: { key: pki.keyPem, cert: pki.certPem + pki.caCertPem },
+    // long polls must not be cut by the default timeouts
+    requestTimeout: 0,
+    keepAliveTimeout: 75_000,
+  });
+  installErrorHandler(agentChannel as unknown as FastifyInstance);
+  await agentChannelRoutes(agentChannel as unknown as FastifyInstance, { store, clock, ingest, hub, policies, pki, pollWait: config.agentChannel.pollWait });
+
+  async function runJobs(): Promise<void> {
+    const now = clock.now();
+    const expired = await store.transaction((tx) => policies.expireDue(tx, now));
+    for (const p of expired) notify(p.assetId);
+    await store.actions.requeueStale(now - 60_000);
+    await expireStaleAlerts(store, now);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    config, store, pki, api, agentChannel, ingest, metrics, log, firstAdminPassword, runJobs,
+    async listen() {
+      await api.listen({ host: config.api.host, port: config.api.port });
+      await agentChannel.listen({ host: config.agentChannel.host, port: config.agentChannel.port });
+      const a = api.server.address(), b = agentChannel.server.address();
+      const apiPort = typeof a === "object" && a ? a.port : config.api.port;
+      const agentPort = typeof b === "object" && b ? b.port : config.agentChannel.port;
+      const host = (h: string) => (h === "0.0.0.0" || h === "::" ? "127.0.0.1" : h.includes(":") ? `[${h}]` : h);
+      agentUrl = `https://${host(config.agentChannel.host)}:${agentPort}`;
+      const tick = setInterval(() => void runJobs().catch((err) => log.error({ err }, "scheduled jobs failed")), 1000);
+      tick.unref();
+      timers.push(tick);
+      return { apiUrl: `http://${host(config.api.host)}:${apiPort}`, agentUrl };
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await Promise.allSettled([api.close(), agentChannel.close()]);
+      await store.close();
+    },
+  };
+}
+
+export { isPublicIp };

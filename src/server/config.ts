@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseDuration, UserError, ErrorCodes } from "../core/index.ts";
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** The server's configuration: one schema, parsed once, then injected. */
+export const serverConfigSchema = z.object({
+  profile: z.enum(["standalone", "cluster"]).default("standalone"),
+  dataDir: z.string().default("./data"),
+  api: z
+    .object({
+      host: z.string().default("127.0.0.1").describe("Where the console and REST API listen."),
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimit: z.number().int().default(1024 * 1024),
+    })
+    .prefault({}),
+  agentChannel: z
+    .object({
+      host: z.string().default("0.0.0.0").describe("Where agents connect (TLS)."),
+      port: z.number().int().min(0).max(65535).default(8443),
+      /** Extra names/addresses to put in the server certificate. */
+      altNames: z.array(z.string()).default([]),
+      bodyLimit: z.number().int().default(8 * 1024 * 1024),
+      /** How long an action long-poll waits before answering empty. */
+      pollWait: duration.default(25_000),
+    })
+    .prefault({}),
+  defence: z
+    .object({
+      enabled: z.boolean().default(true).describe("Block brute-force sources automatically (the initial value of the setting)."),
+      blockFor: duration.default(6 * 3_600_000).describe("Validity period of an automatic block."),
+    })
+    .prefault({}),
+  /** Sources that are alerted on but never blocked (IPs or CIDRs). */
+  allowlist: z.array(z.string()).default(["127.0.0.0/8", "::1/128"]),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/**
+ * The one place HOSTWARD_* variables are read. Precedence: defaults < config file
+ * (<dataDir>/hostward.json or HOSTWARD_CONFIG) < environment < explicit overrides.
+ */
+export function loadServerConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const dataDir = resolve(String(overrides.dataDir ?? env.HOSTWARD_DATA_DIR ?? "./data"));
+  const file = env.HOSTWARD_CONFIG ?? join(dataDir, "hostward.json");
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, `${file}: not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  const api: Record<string, unknown> = {};
+  const agent: Record<string, unknown> = {};
+  if (env.HOSTWARD_API_HOST) api.host = env.HOSTWARD_API_HOST;
+  if (env.HOSTWARD_API_PORT) api.port = Number(env.HOSTWARD_API_PORT);
+  if (env.HOSTWARD_AGENT_HOST) agent.host = env.HOSTWARD_AGENT_HOST;
+  if (env.HOSTWARD_AGENT_PORT) agent.port = Number(env.HOSTWARD_AGENT_PORT);
+  if (env.HOSTWARD_LOG_LEVEL) fromEnv.logLevel = env.HOSTWARD_LOG_LEVEL;
+  if (env.HOSTWARD_PROFILE) fromEnv.profile = env.HOSTWARD_PROFILE;
+  const merged = deepMerge(deepMerge(deepMerge(fromFile, { ...fromEnv, ...(Object.keys(api).length ? { api } : {}), ...(Object.keys(agent).length ? { agentChannel: agent } : {}) }), overrides), { dataDir });
+  const r = serverConfigSchema.safeParse(merged);
+  if (!r.success) {
+    throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  if (r.data.profile === "cluster") {
+    throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, "the cluster profile (PostgreSQL + NATS) is not available yet; use standalone");
+  }
+  return r.data;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && prev && typeof prev === "object" && !Array.isArray(prev) ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import type { Logger } from "pino";
+import { type Agent, type Clock, type Store, type StoredRecord } from "../core/index.ts";
+import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
+import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
+import { applyDetection } from "../alerting/index.ts";
+import type { IpPolicyService } from "../response/index.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface IngestDeps {
+  store: Store;
+  rules: Rule[];
+  policies: IpPolicyService;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  blockFor: () => number;
+  /** Called after commit for each agent that got a new action. */
+  notify: (agentId: string) => void;
+  /** Operator addresses (console/API users) are never auto-blocked (BF-4). */
+  isOperatorIp: (ip: string) => boolean;
+}
+
+/**
+ * Telemetry ingest (AGT-9): validate each record, store the new ones (unique per agent
+ * and record id), detect, and store the alerts and blocks — all in one transaction, so
+ * an acknowledged batch is stored with its consequences or not at all.
+ */
+export class IngestService {
+  #engine: DetectionEngine;
+  #deps: IngestDeps;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: IngestDeps) {
+    this.#deps = deps;
+    this.#engine = new DetectionEngine(deps.rules);
+  }
+
+  /** Rebuilds the detection state from stored records (after a restart or a failed write). */
+  async warm(): Promise<number> {
+    const { store, clock, rules } = this.#deps;
+    this.#engine = new DetectionEngine(rules);
+    let n = 0;
+    const records = await store.telemetry.since(clock.now() - this.#engine.lookback, 5_000_000);
+    for (const r of records) {
+      this.#engine.process({ assetId: r.agentId, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
+      n++;
+    }
+    return n;
+  }
+
+  ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
+    // one batch at a time: the engine's state and the store must advance together
+    const run = this.#queue.then(() => this.#ingest(agent, records, dropped));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #ingest(agent: Agent, raw: unknown[], dropped: number): Promise<BatchResult> {
+    const { store, clock, metrics } = this.#deps;
+    const now = clock.now();
+    const rejected: BatchResult["rejected"] = [];
+    const valid: StoredRecord[] = [];
+    raw.forEach((r, index) => {
+      const p = telemetryRecord.safeParse(r);
+      if (p.success) {
+        valid.push({ agentId: agent.id, id: p.data.id, kind: p.data.kind, ts: p.data.ts, receivedAt: now, body: p.data });
+      } else {
+        const id = r && typeof r === "object" && typeof (r as { id?: unknown }).id === "string" ? String((r as { id: string }).id).slice(0, 128) : null;
+        const issue = p.error.issues[0]!;
+        rejected.push({ index, id, error: `${issue.path.join(".") || "record"}: ${issue.message}` });
+      }
+    });
+    const notifyAgents = new Set<string>();
+    let fresh: StoredRecord[] = [];
+    try {
+      await store.transaction(async (tx) => {
+        fresh = await tx.telemetry.insertNew(valid);
+        for (const r of fresh) {
+          const detections = this.#engine.process({ assetId: agent.id, record: r.body as { kind: string; ts: number } });
+          for (const d of detections) await this.#onDetection(tx, d, now, notifyAgents);
+        }
+        await tx.agents.touch(agent.id, now);
+        if (rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: rejected.length, dropped });
+      });
+    } catch (e) {
+      // the engine saw records the store did not keep: rebuild it from what is stored
+      await this.warm().catch(() => {});
+      throw e;
+    }
+    metrics.inc("hostward_records_accepted_total", fresh.length);
+    metrics.inc("hostward_records_duplicate_total", valid.length - fresh.length);
+    metrics.inc("hostward_records_rejected_total", rejected.length);
+    metrics.inc("hostward_records_dropped_by_agents_total", dropped);
+    if (rejected.length) this.#deps.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0] }, "malformed telemetry records rejected");
+    for (const a of notifyAgents) this.#deps.notify(a);
+    return { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
+  }
+
+  async #onDetection(tx: Store, d: Detection, now: number, notifyAgents: Set<string>): Promise<void> {
+    const { alert, created } = await applyDetection(tx, d, now);
+    if (created) this.#deps.metrics.inc("hostward_alerts_opened_total", 1);
+    if (!d.opened || d.response !== "block_source" || !d.sourceIp) return;
+    if (alert.status === "whitelisted_manual" || alert.status === "whitelisted_auto") return;
+    const prior = (await tx.policies.list({ assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
+    let response: string;
+    if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
+      response = `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
+    } else if (this.#deps.isOperatorIp(d.sourceIp)) {
+      response = "not blocked: the source is a console/API user's address";
+    } else {
+      const blockFor = this.#deps.blockFor();
+      const out = await this.#deps.policies.autoBlock(tx, { assetId: d.assetId, ip: d.sourceIp, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: blockFor }, now);
+      switch (out.kind) {
+        case "blocked":
+          notifyAgents.add(out.action.agentId);
+          response = `blocked by policy ${out.policy.id} until ${new Date(out.policy.expiresAt ?? 0).toISOString()}`;
+          this.#deps.metrics.inc("hostward_blocks_total", 1);
+          break;
+        case "already":
+          response = `already blocked by policy ${out.policy.id}`;
+          break;
+        case "allowlisted":
+          response = `not blocked: ${out.entry}`;
+          break;
+        case "defence_off":
+          response = "not blocked: defence is off";
+          break;
+      }
+    }
+    await tx.alerts.update({ ...alert, response, updatedAt: now });
+  }
+}
