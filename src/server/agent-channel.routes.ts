@@ -84,7 +84,23 @@ export async function agentChannelRoutes(app: FastifyInstance, deps: AgentChanne
       await deps.hub.wait(agent.id, wait, ac.signal);
       if (!ac.signal.aborted) actions = await store.actions.takeQueued(agent.id, clock.now(), 50);
     }
-    return { actions: actions.map((a) => agentAction.parse({ id: a.id, type: a.type, params: a.params })) };
+    // A block's timeout is counted from now, not from when it was queued, so a late
+    // delivery never outlives its policy; a block whose policy ended meanwhile is not sent.
+    const out = [];
+    const now = clock.now();
+    for (const a of actions) {
+      let params = a.params;
+      if (a.type === "block_ip" && a.policyId) {
+        const p = await store.policies.get(a.policyId);
+        if (!p || (p.status !== "pending" && p.status !== "active") || (p.expiresAt !== null && p.expiresAt <= now)) {
+          await store.actions.finish(a.id, agent.id, "failed", "not sent: its policy ended before the agent collected it", now);
+          continue;
+        }
+        params = p.expiresAt === null ? { ip: a.params.ip } : { ip: a.params.ip, timeoutSeconds: Math.max(1, Math.ceil((p.expiresAt - now) / 1000)) };
+      }
+      out.push(agentAction.parse({ id: a.id, type: a.type, params }));
+    }
+    return { actions: out };
   });
 
   app.post("/agent/v1/actions/:id/result", async (req) => {

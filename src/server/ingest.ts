@@ -103,8 +103,11 @@ export class IngestService {
     if (alert.status === "whitelisted_manual" || alert.status === "whitelisted_auto") return;
     const prior = (await tx.policies.list({ assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
     let response: string;
+    let allowed: string | null = null;
     if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
       response = `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
+    } else if ((allowed = await this.#deps.policies.allowedBy(tx, d.sourceIp))) {
+      response = `not blocked: ${allowed}`;
     } else if (this.#deps.isOperatorIp(d.sourceIp)) {
       response = "not blocked: the source is a console/API user's address";
     } else {

@@ -1,0 +1,1 @@
+export { HostwardAgent, AGENT_VERSION, type AgentOptions, type Firewall } from "./agent.ts";

@@ -1,0 +1,28 @@
+import { execFileSync, spawnSync } from "node:child_process";
+
+/** Test hosts made of network namespaces and veth pairs, on 10.77.0.0/16 only. */
+export function canRunNetns(): string | null {
+  if (process.getuid?.() !== 0) return "needs root (network namespaces, nftables)";
+  for (const bin of ["ip", "nft", "sshd", "sshpass"]) {
+    if (spawnSync("sh", ["-c", `command -v ${bin} || test -x /usr/sbin/${bin}`]).status !== 0) return `${bin} is not installed (.ci/run installs it)`;
+  }
+  return null;
+}
+
+export function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export function ip(...args: string[]): void {
+  sh("ip", args);
+}
+
+export function inNs(ns: string, cmd: string, args: string[], timeoutMs = 10_000) {
+  return spawnSync("ip", ["netns", "exec", ns, cmd, ...args], { encoding: "utf8", timeout: timeoutMs });
+}
+
+/** True if a TCP connection from `ns` (optionally from a given local address) to host:port opens within 2 s. */
+export function tcpConnects(ns: string, host: string, port: number, localAddress?: string): boolean {
+  const code = `const s=require("net").connect({host:${JSON.stringify(host)},port:${port}${localAddress ? `,localAddress:${JSON.stringify(localAddress)}` : ""}});s.setTimeout(2000,()=>process.exit(1));s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));`;
+  return inNs(ns, process.execPath, ["-e", code], 5000).status === 0;
+}
