@@ -1,0 +1,258 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import pino from "pino";
+import { HostwardError, parseDuration, newId, DEFAULT_ACCOUNT } from "../core/index.ts";
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+const io: Io = { stdout: process.stdout, stderr: process.stderr };
+const out = (s: string) => io.stdout.write(s + "\n");
+const err = (s: string) => io.stderr.write(s + "\n");
+
+const HELP = `hostward — detect intrusions on your Linux servers, see each attack whole, stop it.
+
+Usage: hostward <command> [options]
+
+Commands:
+  start           Server, console and a local agent in one process, data in ./data.
+                  The quickest way to try Hostward: npm start runs this.
+  server          The server alone (console, REST API, agent channel).
+  agent           An agent on this host, reporting to a server.
+  token create    Make a one-time agent enrolment token (or an API token with --api).
+  replay          Run the detection rules over auth logs offline and print the alerts.
+
+Run 'hostward <command> --help' for a command's options.
+`;
+
+const HELPS: Record<string, string> = {
+  start: `Usage: hostward start [options]
+
+Starts the server, the console and a local agent on this host, storing everything
+under the data directory (SQLite). On first start it prints the admin's one-time
+password. The local agent tails /var/log/auth.log (or /var/log/secure) and, when run
+as root with nftables installed, blocks brute-force sources on this host.
+
+Options:
+  --data DIR         Data directory (default ./data, or HOSTWARD_DATA_DIR)
+  --api-host HOST    Console/API address (default 127.0.0.1)
+  --api-port N       Console/API port (default 8080)
+  --agent-port N     Agent channel port, TLS (default 8443)
+  --auth-log PATH    sshd log for the local agent (repeatable; default: auto)
+  --no-firewall      The local agent reports but never blocks
+  -h, --help         This help
+`,
+  server: `Usage: hostward server [options]
+
+Starts the server: console and REST API over HTTP (keep it on loopback or put a TLS
+proxy in front), and the agent channel over TLS with a CA made on first start.
+
+Options:
+  --data DIR         Data directory (default ./data)
+  --api-host HOST    Console/API address (default 127.0.0.1)
+  --api-port N       Console/API port (default 8080)
+  --agent-host HOST  Agent channel address (default 0.0.0.0)
+  --agent-port N     Agent channel port (default 8443)
+  --alt-name NAME    Extra DNS name or IP for the server certificate (repeatable)
+  -h, --help         This help
+
+Environment: HOSTWARD_DATA_DIR, HOSTWARD_API_HOST, HOSTWARD_API_PORT, HOSTWARD_AGENT_HOST,
+HOSTWARD_AGENT_PORT, HOSTWARD_LOG_LEVEL; a config file <data>/hostward.json.
+`,
+  agent: `Usage: hostward agent --server URL [--token TOKEN] [options]
+
+Runs the agent: tails sshd logs, spools to disk while the server is away, and carries
+out the server's typed response actions (nftables blocks). The first run needs a
+one-time token from 'hostward token create'; it pins the server's CA by the
+fingerprint inside the token and refuses any other server.
+
+Options:
+  --server URL       The server's agent channel, e.g. https://hostward.example:8443
+  --token TOKEN      One-time enrolment token (first run only)
+  --state DIR        Credential, spool and read positions (default /var/lib/hostward-agent
+                     as root, ./data/agent otherwise)
+  --auth-log PATH    sshd log file (repeatable; default /var/log/auth.log or /var/log/secure)
+  --from-start       Read a log not seen before from its start, not its end
+  --no-firewall      Report only; never block
+  -h, --help         This help
+
+Example:
+  hostward agent --server https://10.0.0.5:8443 --token hw1.XXXX.YYYY
+`,
+  token: `Usage: hostward token create [options]
+
+Makes a one-time agent enrolment token and prints the command to run on the new
+host. With --api, makes an API token for a user instead (shown once).
+
+Options:
+  --data DIR         The server's data directory (default ./data)
+  --ttl DURATION     Enrolment token lifetime (default 24h)
+  --note TEXT        Note stored with the token
+  --server-url URL   Agent channel URL to print in the command (default https://<this host>:8443)
+  --api              Make an API token instead
+  --user NAME        API token owner (default admin)
+  -h, --help         This help
+`,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Values = Record<string, any>;
+function parse(args: string[], options: ParseArgsConfig["options"]): { values: Values; positionals: string[] } {
+  return parseArgs({ args, options: { help: { type: "boolean", short: "h" }, ...options }, allowPositionals: true, strict: true });
+}
+
+async function serverFromArgs(v: Record<string, unknown>) {
+  const { loadServerConfig } = await import("../server/index.ts");
+  const overrides: Record<string, unknown> = {};
+  if (v.data) overrides.dataDir = v.data;
+  const api: Record<string, unknown> = {}, agent: Record<string, unknown> = {};
+  if (v["api-host"]) api.host = v["api-host"];
+  if (v["api-port"]) api.port = Number(v["api-port"]);
+  if (v["agent-host"]) agent.host = v["agent-host"];
+  if (v["agent-port"]) agent.port = Number(v["agent-port"]);
+  if (v["alt-name"]) agent.altNames = v["alt-name"];
+  if (Object.keys(api).length) overrides.api = api;
+  if (Object.keys(agent).length) overrides.agentChannel = agent;
+  return loadServerConfig(overrides);
+}
+
+async function makeFirewall(disabled: boolean, log: pino.Logger, server?: string) {
+  if (disabled) return null;
+  if (process.getuid?.() !== 0) {
+    log.warn("not running as root: the agent will report attacks but cannot block them (run as root, or pass --no-firewall to silence this)");
+    return null;
+  }
+  const { NftFirewall } = await import("../agent/actions/nftables.ts");
+  // never let a block cut the agent off from its own server
+  const host = server ? new URL(server).hostname.replace(/^\[|\]$/g, "") : "";
+  return new NftFirewall({ protect: (await import("node:net")).isIP(host) ? [host] : [] });
+}
+
+async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
+  const { values: v } = parse(args, {
+    data: { type: "string" }, "api-host": { type: "string" }, "api-port": { type: "string" }, "agent-host": { type: "string" }, "agent-port": { type: "string" },
+    "alt-name": { type: "string", multiple: true }, "auth-log": { type: "string", multiple: true }, "no-firewall": { type: "boolean" },
+  });
+  if (v.help) return out(HELPS[withAgent ? "start" : "server"]!), 0;
+  const cfg = await serverFromArgs(v);
+  const { createServer, createEnrolToken } = await import("../server/index.ts");
+  const log = pino({ level: cfg.logLevel });
+  const server = await createServer(cfg, { logger: log });
+  const { apiUrl, agentUrl } = await server.listen();
+  const lines = [``, `  Hostward is running.`, `  Console:        ${apiUrl}/`, `  REST API:       ${apiUrl}/api/v1  (OpenAPI: ${apiUrl}/api/v1/openapi.json)`, `  Agent channel:  ${agentUrl}  (CA fingerprint ${server.pki.caFingerprint.slice(0, 16)}…)`];
+  if (server.firstAdminPassword) lines.push(``, `  First start: sign in as admin with the one-time password`, `      ${server.firstAdminPassword}`, `  (shown only now; you will be asked to change it).`);
+  let agent: import("../agent/index.ts").HostwardAgent | null = null;
+  if (withAgent) {
+    const { HostwardAgent } = await import("../agent/index.ts");
+    const stateDir = join(cfg.dataDir, "agent");
+    let token: string | undefined;
+    if (!existsSync(join(stateDir, "agent.json"))) token = (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "local agent")).token;
+    agent = new HostwardAgent({ server: `https://127.0.0.1:${new URL(agentUrl).port}`, token, stateDir, authLogs: v["auth-log"] as string[] | undefined, firewall: await makeFirewall(Boolean(v["no-firewall"]), log), log: log.child({ part: "agent" }) });
+    await agent.start();
+    lines.push(``, agent.sources.length ? `  Local agent ${agent.agentId} enrolled, reading ${agent.sources.join(", ")}.` : `  Local agent ${agent.agentId} enrolled. No sshd log on this host (looked for /var/log/auth.log, /var/log/secure): it keeps running and reports nothing until one is given (--auth-log).`);
+  }
+  lines.push(``, `  Add a server: hostward token create --data ${cfg.dataDir}   (prints the agent command)`, `  Stop with Ctrl-C.`, ``);
+  out(lines.join("\n"));
+  const stop = async () => {
+    await agent?.stop();
+    await server.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return new Promise<number>(() => {});
+}
+
+async function cmdAgent(args: string[]): Promise<number> {
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" } });
+  if (v.help) return out(HELPS.agent!), 0;
+  if (!v.server) return err("hostward agent: --server URL is required (the server's agent channel, e.g. https://10.0.0.5:8443)\n\n" + HELPS.agent), 2;
+  const { HostwardAgent } = await import("../agent/index.ts");
+  const log = pino({ level: process.env.HOSTWARD_LOG_LEVEL ?? "info" });
+  const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
+  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
+  await agent.start();
+  log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
+  const stop = async () => {
+    await agent.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return new Promise<number>(() => {});
+}
+
+async function cmdToken(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "create" || rest.includes("--help") || rest.includes("-h")) {
+    out(HELPS.token!);
+    return sub === "create" || sub === "--help" || sub === "-h" || sub === undefined ? 0 : 2;
+  }
+  const { values: v } = parse(rest, { data: { type: "string" }, ttl: { type: "string" }, note: { type: "string" }, "server-url": { type: "string" }, api: { type: "boolean" }, user: { type: "string" } });
+  const { loadServerConfig, ensurePki, createEnrolToken, newApiTokenSecret, sha256hex } = await import("../server/index.ts");
+  const { SqliteStore } = await import("../store/index.ts");
+  const cfg = loadServerConfig(v.data ? { dataDir: v.data } : {});
+  const dbPath = join(cfg.dataDir, "hostward.db");
+  if (!existsSync(dbPath)) return err(`hostward token create: no Hostward data in ${cfg.dataDir} (start the server once with 'hostward server --data ${cfg.dataDir}')`), 2;
+  const store = new SqliteStore({ path: dbPath });
+  try {
+    const now = Date.now();
+    if (v.api) {
+      const user = await store.users.findByName(v.user ?? "admin");
+      if (!user) return err(`hostward token create: no user ${v.user ?? "admin"}`), 2;
+      const secret = newApiTokenSecret();
+      await store.apiTokens.insert({ id: newId("tok", now), userId: user.id, name: v.note ?? "cli", tokenHash: sha256hex(secret), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
+      out(secret);
+      err(`API token for ${user.username} (${user.role}); shown once. Use it as: Authorization: Bearer <token>`);
+      return 0;
+    }
+    const pki = ensurePki(cfg.dataDir, cfg.agentChannel.altNames);
+    const { token, expiresAt } = await createEnrolToken(store, pki, now, parseDuration(v.ttl ?? "24h"), v.note ?? "");
+    const url = v["server-url"] ?? `https://${(await import("node:os")).hostname()}:${cfg.agentChannel.port}`;
+    out(token);
+    err(`One-time enrolment token, valid until ${new Date(expiresAt).toISOString()}. On the new host run:\n  hostward agent --server ${url} --token ${token}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "start":
+      return cmdServer(rest, true);
+    case "server":
+      return cmdServer(rest, false);
+    case "agent":
+      return cmdAgent(rest);
+    case "token":
+      return cmdToken(rest);
+    case "replay": {
+      const { replayCommand } = await import("./replay.ts");
+      return replayCommand(rest, io);
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      out(HELP);
+      return 0;
+    default:
+      err(`hostward: unknown command '${cmd}'\n`);
+      err(HELP);
+      return 2;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      if (e instanceof HostwardError) err(`hostward: ${e.message} [${e.code}]`);
+      else if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) err(`hostward: ${e.message} (see --help)`);
+      else err(`hostward: ${(e as Error).stack ?? e}`);
+      process.exit((e as { code?: string }).code?.startsWith?.("ERR_PARSE_ARGS") ? 2 : 1);
+    },
+  );
+}
+export { DEFAULT_ACCOUNT };
