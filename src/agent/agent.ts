@@ -7,7 +7,8 @@ import { agentAction, enrolResponse, type AgentActionMsg, type BatchResult } fro
 import { writeFileAtomic } from "./atomic-file.ts";
 import { DiskSpool } from "./spool.ts";
 import { FileTail, JsonFileTailState, recordIdFor, type TailLine } from "./collectors/file-tail.ts";
-import { parseAuthLine } from "./collectors/sshd.parser.ts";
+import { parseAuthLine, parseJournalMessage, type ParsedLogon } from "./collectors/sshd.parser.ts";
+import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
 
 export const AGENT_VERSION = "0.1.0";
@@ -26,8 +27,10 @@ export interface AgentOptions {
   token?: string;
   /** Where the credential, pinned CA, spool and read positions live. */
   stateDir: string;
-  /** sshd log files; default: the first of /var/log/auth.log and /var/log/secure that exists. */
+  /** sshd log files; default: the first of /var/log/auth.log and /var/log/secure that exists, else journald. */
   authLogs?: string[];
+  /** Read sshd from journald: "auto" (when no log file is found), "on", "off". */
+  journald?: "auto" | "on" | "off";
   /** Enforces blocks; null disables response actions (they report failure). */
   firewall: Firewall | null;
   log: Logger;
@@ -62,6 +65,7 @@ export class HostwardAgent {
   #channel: ServerChannel | null = null;
   #spool: DiskSpool | null = null;
   #tails: FileTail[] = [];
+  #journal: JournaldSource | null = null;
   #running = false;
   #wakeSender: (() => void) | null = null;
   #loops: Promise<void>[] = [];
@@ -120,6 +124,7 @@ export class HostwardAgent {
   async stop(): Promise<void> {
     this.#running = false;
     for (const t of this.#tails) await t.stop();
+    await this.#journal?.stop();
     this.#wakeSender?.();
     this.#channel?.close();
     await Promise.allSettled(this.#loops);
@@ -129,7 +134,19 @@ export class HostwardAgent {
   async #startCollectors(): Promise<void> {
     const explicit = this.#o.authLogs;
     const paths = explicit ?? DEFAULT_AUTH_LOGS.filter((p) => existsSync(p)).slice(0, 1);
+    const jmode = this.#o.journald ?? "auto";
+    if (jmode === "on" || (jmode === "auto" && paths.length === 0 && (await JournaldSource.available()))) {
+      this.#journal = new JournaldSource({
+        cursor: new JsonFileCursorStore(join(this.#o.stateDir, "journal-cursor.json")),
+        startAtEnd: !this.#o.fromStart,
+        onEntries: (entries) => this.#onJournal(entries),
+        onStatus: (msg) => this.#o.log.info({ source: "journald" }, msg),
+      });
+      await this.#journal.start();
+      this.sources.push("journald (sshd)");
+    }
     if (paths.length === 0) {
+      if (this.#journal) return;
       this.#o.log.warn(`no sshd log found (looked for ${DEFAULT_AUTH_LOGS.join(", ")}); the agent keeps running and will report nothing until one is configured (--auth-log)`);
       return;
     }
@@ -147,6 +164,25 @@ export class HostwardAgent {
     }
   }
 
+  async #onJournal(entries: JournalEntry[]): Promise<void> {
+    const records: object[] = [];
+    for (const e of entries) {
+      const p = parseJournalMessage(e.text, e.ts, e.host ?? undefined);
+      if (p) this.#push(records, recordIdForCursor(e.cursor), p, { file: "journald", line: e.text.slice(0, 4096) });
+    }
+    if (records.length === 0) return;
+    await this.#spool!.append(records);
+    this.#wakeSender?.();
+  }
+
+  /** One record per attempt: `message repeated N times` becomes N records with derived ids. */
+  #push(records: object[], id: string, p: ParsedLogon, log: { file: string; line: string }): void {
+    const { repeat, ...rec } = p;
+    const base = { ...rec, log };
+    records.push({ id, ...base });
+    for (let i = 1; i < (repeat ?? 1); i++) records.push({ id: `${id}:r${i}`, ...base });
+  }
+
   async #onLines(path: string, lines: TailLine[]): Promise<void> {
     const d = new Date(this.#clock.now());
     const ctx = { year: d.getFullYear(), utcOffsetMinutes: -d.getTimezoneOffset() };
@@ -156,11 +192,7 @@ export class HostwardAgent {
       if (!p) continue;
       // a classic stamp has no year: a date ahead of now belongs to last year
       if (p.ts > this.#clock.now() + 86_400_000) p.ts = new Date(p.ts).setFullYear(ctx.year - 1);
-      const id = recordIdFor(path, l);
-      const { repeat, ...rec } = p;
-      const base = { ...rec, log: { file: path, line: l.text.slice(0, 4096) } };
-      records.push({ id, ...base });
-      for (let i = 1; i < (repeat ?? 1); i++) records.push({ id: `${id}:r${i}`, ...base });
+      this.#push(records, recordIdFor(path, l), p, { file: path, line: l.text.slice(0, 4096) });
     }
     if (records.length === 0) return;
     await this.#spool!.append(records);

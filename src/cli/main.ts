@@ -71,6 +71,7 @@ Options:
   --state DIR        Credential, spool and read positions (default /var/lib/hostward-agent
                      as root, ./data/agent otherwise)
   --auth-log PATH    sshd log file (repeatable; default /var/log/auth.log or /var/log/secure)
+  --journald MODE    Read sshd from journald: auto (when no log file exists), on, off
   --from-start       Read a log not seen before from its start, not its end
   --no-firewall      Report only; never block
   -h, --help         This help
@@ -163,13 +164,14 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
 }
 
 async function cmdAgent(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" } });
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" } });
   if (v.help) return out(HELPS.agent!), 0;
+  if (v.journald !== undefined && !["auto", "on", "off"].includes(v.journald)) return err("hostward agent: --journald must be auto, on or off"), 2;
   if (!v.server) return err("hostward agent: --server URL is required (the server's agent channel, e.g. https://10.0.0.5:8443)\n\n" + HELPS.agent), 2;
   const { HostwardAgent } = await import("../agent/index.ts");
   const log = pino({ level: process.env.HOSTWARD_LOG_LEVEL ?? "info" });
   const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
-  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
+  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
   await agent.start();
   log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
   const stop = async () => {
