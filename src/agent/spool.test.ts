@@ -1,13 +1,19 @@
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, appendFile, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskSpool } from "./spool.ts";
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+// Directories go once every test (and its spool's close hook) is done: a test's own
+// after-hooks run in order, so removing there would race the spool's final write.
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+});
+async function tempDir(_t: unknown): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), "hw-spool-"));
-  t.after(() => rm(d, { recursive: true, force: true }));
+  dirs.push(d);
   return d;
 }
 
