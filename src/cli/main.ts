@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
-import pino from "pino";
+import type pino from "pino";
+import { makeLogger } from "./log.ts";
 import { HostwardError, parseDuration, newId, DEFAULT_ACCOUNT } from "../core/index.ts";
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -136,7 +137,7 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
   if (v.help) return out(HELPS[withAgent ? "start" : "server"]!), 0;
   const cfg = await serverFromArgs(v);
   const { createServer, createEnrolToken } = await import("../server/index.ts");
-  const log = pino({ level: cfg.logLevel });
+  const log = makeLogger(cfg.logLevel);
   const server = await createServer(cfg, { logger: log });
   const { apiUrl, agentUrl } = await server.listen();
   const lines = [``, `  Hostward is running.`, `  Console:        ${apiUrl}/`, `  REST API:       ${apiUrl}/api/v1  (OpenAPI: ${apiUrl}/api/v1/openapi.json)`, `  Agent channel:  ${agentUrl}  (CA fingerprint ${server.pki.caFingerprint.slice(0, 16)}…)`];
@@ -169,7 +170,7 @@ async function cmdAgent(args: string[]): Promise<number> {
   if (v.journald !== undefined && !["auto", "on", "off"].includes(v.journald)) return err("hostward agent: --journald must be auto, on or off"), 2;
   if (!v.server) return err("hostward agent: --server URL is required (the server's agent channel, e.g. https://10.0.0.5:8443)\n\n" + HELPS.agent), 2;
   const { HostwardAgent } = await import("../agent/index.ts");
-  const log = pino({ level: process.env.HOSTWARD_LOG_LEVEL ?? "info" });
+  const log = makeLogger(process.env.HOSTWARD_LOG_LEVEL ?? "info");
   const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
   const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
   await agent.start();
@@ -250,7 +251,10 @@ if (import.meta.main) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
+      const ne = e as NodeJS.ErrnoException & { port?: number; address?: string };
       if (e instanceof HostwardError) err(`hostward: ${e.message} [${e.code}]`);
+      else if (ne.code === "EADDRINUSE") err(`hostward: ${ne.address}:${ne.port} is already in use (another Hostward?). Choose other ports with --api-port/--agent-port or HOSTWARD_API_PORT/HOSTWARD_AGENT_PORT.`);
+      else if (ne.code === "EACCES" && ne.syscall === "listen") err(`hostward: not allowed to listen on ${ne.address}:${ne.port} (ports below 1024 need root).`);
       else if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) err(`hostward: ${e.message} (see --help)`);
       else err(`hostward: ${(e as Error).stack ?? e}`);
       process.exit((e as { code?: string }).code?.startsWith?.("ERR_PARSE_ARGS") ? 2 : 1);

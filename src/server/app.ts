@@ -87,7 +87,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
 
   // --- console + REST API (HTTP; put it behind TLS or keep it on loopback) ---
-  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false });
+  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false, disableRequestLogging: true });
   api.setValidatorCompiler(validatorCompiler);
   api.setSerializerCompiler(serializerCompiler);
   installErrorHandler(api);
@@ -107,6 +107,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const agentChannel = Fastify({
     loggerInstance: log.child({ part: "agent-channel" }) as FastifyBaseLogger,
     bodyLimit: config.agentChannel.bodyLimit,
+    disableRequestLogging: true,
     https: { key: pki.keyPem, cert: pki.certPem + pki.caCertPem },
     // long polls must not be cut by the default timeouts
     requestTimeout: 0,
