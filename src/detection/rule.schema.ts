@@ -1,15 +1,8 @@
 import { z } from "zod";
+import { durationSchema as duration } from "../protocol/index.ts";
 import { parse as parseYaml } from "yaml";
 import { parseDuration, SEVERITIES, UserError, ErrorCodes } from "../core/index.ts";
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 const fieldPath = z.string().regex(/^[a-z][a-zA-Z0-9_]*(\.[a-z][a-zA-Z0-9_]*)*$/, "a dotted field path such as source.ip");
 const scalar = z.union([z.string(), z.number(), z.boolean()]);

@@ -1,2 +1,3 @@
 export * from "./telemetry.schema.ts";
 export * from "./agent.schema.ts";
+export * from "./common.schema.ts";

@@ -1,16 +1,9 @@
 import { z } from "zod";
+import { durationSchema as duration } from "../protocol/index.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDuration, UserError, ErrorCodes } from "../core/index.ts";
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 /** The server's configuration: one schema, parsed once, then injected. */
 export const serverConfigSchema = z.object({
