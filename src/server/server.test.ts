@@ -122,6 +122,21 @@ describe("server: detection → alert → response", () => {
     }
   });
 
+  test("BF-4 the address a console/API user works from is never auto-blocked", async () => {
+    const { server, send, logon, api } = await setup();
+    try {
+      const r = await server.api.inject({ method: "POST", url: "/api/v1/auth/login", remoteAddress: "203.0.113.200", payload: { username: "admin", password: server.firstAdminPassword } });
+      assert.equal(r.statusCode, 200);
+      for (let i = 0; i < 6; i++) await send([logon("203.0.113.200", "failure", "admin")]);
+      const a = (await api("/api/v1/alerts?sourceIp=203.0.113.200")).json().items[0];
+      assert.equal(a.type, "ssh_brute_force", "still alerted");
+      assert.match(a.response, /not blocked: the source is a console\/API user's address/);
+      assert.equal((await api("/api/v1/ip-policies")).json().total, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("detection state survives a restart: failures before and after add up to a brute force", async () => {
     const clock = new FakeClock("2026-03-01T10:00:00Z");
     const dataDir = join(tmp.dir, "restart");
