@@ -67,8 +67,30 @@ interface ThresholdGroup {
   firing: boolean;
   firstSeen: number;
   lastSeen: number;
-  users: string[];
-  lines: string[];
+  /**
+   * Samples, copy-on-write: replaced, never changed in place, so detections can carry them
+   * without a copy each (a firing group emits one detection per record).
+   */
+  users: readonly string[];
+  lines: readonly string[];
+}
+
+const NONE: readonly string[] = [];
+
+/** Per-asset maps: no key string is built (and hashed) per record. */
+type ByAsset<T> = Map<string, Map<string, T>>;
+
+function getIn<T>(m: ByAsset<T>, asset: string, key: string): T | undefined {
+  return m.get(asset)?.get(key);
+}
+
+function setIn<T>(m: ByAsset<T>, asset: string, key: string, v: T): void {
+  let inner = m.get(asset);
+  if (inner === undefined) {
+    inner = new Map();
+    m.set(asset, inner);
+  }
+  inner.set(key, v);
 }
 
 interface CompiledRule {
@@ -78,11 +100,13 @@ interface CompiledRule {
   dedup: Getter[];
   join: Getter[];
   window: number;
-  /** threshold state per asset+group */
-  groups: Map<string, ThresholdGroup>;
-  /** when this rule last fired, per asset+group key, for rules that follow it */
-  fired: Map<string, number>;
+  /** threshold state per asset, then group */
+  groups: ByAsset<ThresholdGroup>;
+  /** when this rule last fired, per asset, then join key, for rules that follow it */
+  fired: ByAsset<number>;
   followers: CompiledRule[];
+  /** evidence text of the threshold, e.g. "5 in 600s" */
+  thresholdText: string | undefined;
 }
 
 const SAMPLE_LINES = 5;
@@ -130,6 +154,7 @@ export class DetectionEngine {
         groups: new Map(),
         fired: new Map(),
         followers: [],
+        thresholdText: rule.threshold ? `${rule.threshold.count} in ${rule.threshold.window / 1000}s` : undefined,
       };
       this.#maxWindow = Math.max(this.#maxWindow, c.window);
       byId.set(rule.id, c);
@@ -167,9 +192,15 @@ export class DetectionEngine {
   /** Forgets groups idle for longer than their window (bounded memory). */
   sweep(now: number): void {
     for (const c of this.#all) {
-      for (const [k, g] of c.groups) if (now - g.lastSeen > c.window) c.groups.delete(k);
+      for (const [asset, inner] of c.groups) {
+        for (const [k, g] of inner) if (now - g.lastSeen > c.window) inner.delete(k);
+        if (inner.size === 0) c.groups.delete(asset);
+      }
       const keep = Math.max(0, ...c.followers.map((f) => f.window));
-      for (const [k, t] of c.fired) if (now - t > keep) c.fired.delete(k);
+      for (const [asset, inner] of c.fired) {
+        for (const [k, t] of inner) if (now - t > keep) inner.delete(k);
+        if (inner.size === 0) c.fired.delete(asset);
+      }
     }
   }
 
@@ -177,28 +208,27 @@ export class DetectionEngine {
     const r = input.record as Record<string, unknown>;
     const gk = keyOf(c.group, r);
     if (gk === null) return;
-    const key = input.assetId + "\u0001" + gk;
     const ts = input.record.ts;
     const { count, window } = c.rule.threshold!;
-    let g = c.groups.get(key);
+    let g = getIn(c.groups, input.assetId, gk);
     if (!g) {
-      g = { times: [], firing: false, firstSeen: ts, lastSeen: ts, users: [], lines: [] };
-      c.groups.set(key, g);
+      g = { times: [], firing: false, firstSeen: ts, lastSeen: ts, users: NONE, lines: NONE };
+      setIn(c.groups, input.assetId, gk, g);
     } else if (ts - g.lastSeen > window) {
       // the attack went quiet for a whole window: a later burst must cross the threshold again
       g.times.length = 0;
       g.firing = false;
-      g.users.length = 0;
-      g.lines.length = 0;
+      g.users = NONE;
+      g.lines = NONE;
     }
     if (ts > g.lastSeen) g.lastSeen = ts;
     const user = (r.user as { name?: string } | undefined)?.name;
-    if (user !== undefined && g.users.length < SAMPLE_USERS && !g.users.includes(user)) g.users.push(user);
+    if (user !== undefined && g.users.length < SAMPLE_USERS && !g.users.includes(user)) g.users = [...g.users, user];
     const line = (r.log as { line?: string } | undefined)?.line;
-    if (line !== undefined && g.lines.length < SAMPLE_LINES) g.lines.push(line);
+    if (line !== undefined && g.lines.length < SAMPLE_LINES) g.lines = [...g.lines, line];
 
     if (g.firing) {
-      for (const f of c.followers) f.fired.set(input.assetId + "\u0001" + (keyOf(f.join, r) ?? ""), ts);
+      for (const f of c.followers) setIn(f.fired, input.assetId, keyOf(f.join, r) ?? "", ts);
       out.push(this.#detection(c, input, g.lastSeen, g.lastSeen, 1, false, g));
       return;
     }
@@ -207,7 +237,7 @@ export class DetectionEngine {
     if (g.times.length === count && ts - g.times[0]! <= window) {
       g.firing = true;
       g.firstSeen = g.times[0]!;
-      for (const f of c.followers) f.fired.set(input.assetId + "\u0001" + (keyOf(f.join, r) ?? ""), ts);
+      for (const f of c.followers) setIn(f.fired, input.assetId, keyOf(f.join, r) ?? "", ts);
       out.push(this.#detection(c, input, g.firstSeen, g.lastSeen, count, true, g));
     }
   }
@@ -216,7 +246,7 @@ export class DetectionEngine {
     const r = input.record as Record<string, unknown>;
     const jk = keyOf(c.join, r);
     if (jk === null) return;
-    const t = c.fired.get(input.assetId + "\u0001" + jk);
+    const t = getIn(c.fired, input.assetId, jk);
     if (t === undefined || input.record.ts - t > c.window || input.record.ts < t - c.window) return;
     out.push(this.#detection(c, input, input.record.ts, input.record.ts, 1, true));
   }
@@ -231,14 +261,15 @@ export class DetectionEngine {
     const userName = ((r.user as { name?: string } | undefined)?.name) ?? null;
     const evidence: Record<string, unknown> = { service: r.service, "source.ip": sourceIp };
     if (g) {
-      evidence["user.names"] = [...g.users];
-      evidence["log.lines"] = [...g.lines];
+      // shared snapshots (copy-on-write in the group): do not mutate
+      evidence["user.names"] = g.users;
+      evidence["log.lines"] = g.lines;
     } else {
       if (userName !== null) evidence["user.name"] = userName;
       const line = (r.log as { line?: string } | undefined)?.line;
       if (line !== undefined) evidence["log.lines"] = [line];
     }
-    if (c.rule.threshold) evidence.threshold = `${c.rule.threshold.count} in ${c.rule.threshold.window / 1000}s`;
+    if (c.thresholdText !== undefined) evidence.threshold = c.thresholdText;
     return {
       ruleId: c.rule.id,
       type: c.rule.type,

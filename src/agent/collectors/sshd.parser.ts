@@ -61,6 +61,7 @@ export interface AuthLineContext {
 let scanIp = "";
 let scanPort = 0;
 let scanEnd = 0;
+let scanTs = 0;
 
 /** Last host name seen: consecutive lines nearly always name the same host, so reuse it. */
 let lastHost = "";
@@ -71,23 +72,15 @@ let lastHost = "";
  */
 export function parseAuthLine(line: string, ctx: AuthLineContext): ParsedLogon | null {
   // Cheap prefilter before any parsing: the program name must appear.
-  const sshd = line.indexOf(" sshd");
-  if (sshd < 0) return null;
-  let ts: number;
-  let h: number;
+  if (line.indexOf(" sshd") < 0) return null;
+  // Stamp, host, program. The stamp itself is parsed last, only for logon lines.
   const c0 = line.charCodeAt(0);
-  if (c0 >= 48 && c0 <= 57) {
-    ts = rfc3339(line);
-    h = scanEnd + 1;
-  } else {
-    ts = classicStamp(line, ctx.year, ctx.utcOffsetMinutes ?? 0);
-    h = 16;
-  }
-  if (ts < 0) return null;
-  // The program must be the token right after the host name.
+  const rfc = c0 >= 48 && c0 <= 57;
+  const h = rfc ? line.indexOf(" ") + 1 : 16;
+  if (h < 16) return null;
   const hostEnd = line.indexOf(" ", h);
-  if (hostEnd !== sshd || hostEnd === h) return null;
-  let p = sshd + 5;
+  if (hostEnd <= h || !line.startsWith(" sshd", hostEnd)) return null;
+  let p = hostEnd + 5;
   let c = line.charCodeAt(p);
   if (c === 45 /* - */) {
     if (line.startsWith("session", p + 1)) p += 8;
@@ -103,12 +96,14 @@ export function parseAuthLine(line: string, ctx: AuthLineContext): ParsedLogon |
   if (c !== 58 /* : */ || line.charCodeAt(p + 1) !== 32) return null;
   let end = line.length;
   while (end > p && isBlank(line.charCodeAt(end - 1))) end--;
-  const r = parseMessage(line, p + 2, end, ts);
-  if (r !== null) {
-    const len = hostEnd - h;
-    if (lastHost.length !== len || !line.startsWith(lastHost, h)) lastHost = detach(line, h, hostEnd);
-    r.host = { name: lastHost };
-  }
+  const r = parseMessage(line, p + 2, end, 0);
+  if (r === null) return null;
+  const ts = rfc ? (rfc3339(line) >= 0 && scanEnd === h - 1 ? scanTs : -1) : classicStamp(line, ctx.year, ctx.utcOffsetMinutes ?? 0);
+  if (ts < 0) return null;
+  r.ts = ts;
+  const len = hostEnd - h;
+  if (lastHost.length !== len || !line.startsWith(lastHost, h)) lastHost = detach(line, h, hostEnd);
+  r.host = { name: lastHost };
   return r;
 }
 
@@ -333,5 +328,5 @@ function rfc3339(s: string): number {
   } else return -1;
   if (s.charCodeAt(i) !== 32) return -1;
   scanEnd = i;
-  return dayStart(y, mo, d) + ((hh * 60 + mm) * 60 + ss) * 1000 + ms - off * 60_000;
+  return (scanTs = dayStart(y, mo, d) + ((hh * 60 + mm) * 60 + ss) * 1000 + ms - off * 60_000);
 }
