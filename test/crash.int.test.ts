@@ -77,7 +77,7 @@ test("AGT-9 kill -9 of the server in the middle of ingest: every acknowledged re
     try {
       const stored = new Map<string, number>();
       for (let off = 0; ; off += 5000) {
-        const p = await store.telemetry.list({ agentId, limit: 5000, offset: off });
+        const p = await store.telemetry.list("default", { agentId, limit: 5000, offset: off });
         for (const r of p.items) stored.set(r.id, (stored.get(r.id) ?? 0) + 1);
         if (p.items.length < 5000) break;
       }

@@ -22,12 +22,12 @@ export async function startServer(opts: { dataDir: string; clock?: Clock; overri
   // a non-expiring API token (tests move fake clocks by weeks)
   const admin = (await server.store.users.findByName("admin"))!;
   const adminToken = newApiTokenSecret();
-  await server.store.apiTokens.insert({ id: `tok_test_${Math.random().toString(36).slice(2)}`, userId: admin.id, name: "test", tokenHash: sha256hex(adminToken), createdAt: Date.now(), expiresAt: null, revokedAt: null, lastUsedAt: null });
+  await server.store.apiTokens.insert({ id: `tok_test_${Math.random().toString(36).slice(2)}`, userId: admin.id, name: "test", role: "admin", tokenHash: sha256hex(adminToken), createdAt: Date.now(), expiresAt: null, revokedAt: null, lastUsedAt: null });
   return { server, apiUrl, agentUrl, adminToken };
 }
 
 export async function enrolToken(server: HostwardServer): Promise<string> {
-  return (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "test")).token;
+  return (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "test", "default")).token;
 }
 
 /**

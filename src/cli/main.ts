@@ -20,12 +20,25 @@ Commands:
   server          The server alone (console, REST API, agent channel).
   agent           An agent on this host, reporting to a server.
   token create    Make a one-time agent enrolment token (or an API token with --api).
+  user add        Add a console/API user with a one-time password.
   replay          Run the detection rules over auth logs offline and print the alerts.
 
 Run 'hostward <command> --help' for a command's options.
 `;
 
 const HELPS: Record<string, string> = {
+  user: `Usage: hostward user add NAME [options]
+
+Adds a user and prints a one-time password (shown once; it must be changed at the
+first sign-in). Roles: viewer (read only), analyst (triage and respond), admin
+(everything in the account, users and settings too).
+
+Options:
+  --role ROLE        viewer, analyst or admin (default analyst)
+  --account ID       Account of the user (default: the default account)
+  --data DIR         The server's data directory (default ./data)
+  -h, --help         This help
+`,
   start: `Usage: hostward start [options]
 
 Starts the server, the console and a local agent on this host, storing everything
@@ -90,6 +103,7 @@ Options:
   --ttl DURATION     Enrolment token lifetime (default 24h)
   --note TEXT        Note stored with the token
   --server-url URL   Agent channel URL to print in the command (default https://<this host>:8443)
+  --account ID       Account the new agent enrols into (default: the default account)
   --api              Make an API token instead
   --user NAME        API token owner (default admin)
   -h, --help         This help
@@ -147,7 +161,7 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
     const { HostwardAgent } = await import("../agent/index.ts");
     const stateDir = join(cfg.dataDir, "agent");
     let token: string | undefined;
-    if (!existsSync(join(stateDir, "agent.json"))) token = (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "local agent")).token;
+    if (!existsSync(join(stateDir, "agent.json"))) token = (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "local agent", DEFAULT_ACCOUNT)).token;
     agent = new HostwardAgent({ server: `https://127.0.0.1:${new URL(agentUrl).port}`, token, stateDir, authLogs: v["auth-log"] as string[] | undefined, firewall: await makeFirewall(Boolean(v["no-firewall"]), log), log: log.child({ part: "agent" }) });
     await agent.start();
     lines.push(``, agent.sources.length ? `  Local agent ${agent.agentId} enrolled, reading ${agent.sources.join(", ")}.` : `  Local agent ${agent.agentId} enrolled. No sshd log on this host (looked for /var/log/auth.log, /var/log/secure): it keeps running and reports nothing until one is given (--auth-log).`);
@@ -190,7 +204,7 @@ async function cmdToken(args: string[]): Promise<number> {
     out(HELPS.token!);
     return sub === "create" || sub === "--help" || sub === "-h" || sub === undefined ? 0 : 2;
   }
-  const { values: v } = parse(rest, { data: { type: "string" }, ttl: { type: "string" }, note: { type: "string" }, "server-url": { type: "string" }, api: { type: "boolean" }, user: { type: "string" } });
+  const { values: v } = parse(rest, { data: { type: "string" }, ttl: { type: "string" }, note: { type: "string" }, "server-url": { type: "string" }, api: { type: "boolean" }, user: { type: "string" }, account: { type: "string" } });
   const { loadServerConfig, ensurePki, createEnrolToken, newApiTokenSecret, sha256hex } = await import("../server/index.ts");
   const { SqliteStore } = await import("../store/index.ts");
   const cfg = loadServerConfig(v.data ? { dataDir: v.data } : {});
@@ -203,16 +217,52 @@ async function cmdToken(args: string[]): Promise<number> {
       const user = await store.users.findByName(v.user ?? "admin");
       if (!user) return err(`hostward token create: no user ${v.user ?? "admin"}`), 2;
       const secret = newApiTokenSecret();
-      await store.apiTokens.insert({ id: newId("tok", now), userId: user.id, name: v.note ?? "cli", tokenHash: sha256hex(secret), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
+      await store.apiTokens.insert({ id: newId("tok", now), userId: user.id, name: v.note ?? "cli", role: user.role, tokenHash: sha256hex(secret), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
       out(secret);
       err(`API token for ${user.username} (${user.role}); shown once. Use it as: Authorization: Bearer <token>`);
       return 0;
     }
     const pki = ensurePki(cfg.dataDir, cfg.agentChannel.altNames);
-    const { token, expiresAt } = await createEnrolToken(store, pki, now, parseDuration(v.ttl ?? "24h"), v.note ?? "");
+    const accountId = v.account ?? DEFAULT_ACCOUNT;
+    if (!(await store.accounts.get(accountId))) return err(`hostward token create: no account ${accountId}`), 2;
+    const { token, expiresAt } = await createEnrolToken(store, pki, now, parseDuration(v.ttl ?? "24h"), v.note ?? "", accountId);
     const url = v["server-url"] ?? `https://${(await import("node:os")).hostname()}:${cfg.agentChannel.port}`;
     out(token);
     err(`One-time enrolment token, valid until ${new Date(expiresAt).toISOString()}. On the new host run:\n  hostward agent --server ${url} --token ${token}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function cmdUser(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "add" || rest.includes("--help") || rest.includes("-h")) {
+    out(HELPS.user!);
+    return sub === "add" || sub === "--help" || sub === "-h" || sub === undefined ? 0 : 2;
+  }
+  const { values: v, positionals } = parse(rest, { data: { type: "string" }, role: { type: "string" }, account: { type: "string" } });
+  const username = positionals[0];
+  if (!username) return err("hostward user add: give the user name (hostward user add NAME --role analyst)"), 2;
+  const role = v.role ?? "analyst";
+  if (!["viewer", "analyst", "admin"].includes(role)) return err(`hostward user add: --role must be viewer, analyst or admin`), 2;
+  const { loadServerConfig, hashPassword, newPassword } = await import("../server/index.ts");
+  const { SqliteStore } = await import("../store/index.ts");
+  const cfg = loadServerConfig(v.data ? { dataDir: v.data } : {});
+  const dbPath = join(cfg.dataDir, "hostward.db");
+  if (!existsSync(dbPath)) return err(`hostward user add: no Hostward data in ${cfg.dataDir} (start the server once with 'hostward server --data ${cfg.dataDir}')`), 2;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(username)) return err("hostward user add: a user name has letters, digits and . _ @ - only (at most 64)"), 2;
+  const store = new SqliteStore({ path: dbPath });
+  try {
+    const accountId = v.account ?? DEFAULT_ACCOUNT;
+    if (!(await store.accounts.get(accountId))) return err(`hostward user add: no account ${accountId}`), 2;
+    if (await store.users.findByName(username)) return err(`hostward user add: user ${username} exists`), 2;
+    const password = newPassword();
+    const now = Date.now();
+    await store.users.insert({ id: newId("usr", now), accountId, username, passwordHash: await hashPassword(password), role: role as "viewer", createdAt: now, mustChangePassword: true, disabledAt: null });
+    await store.audit.insert({ id: newId("aud", now), accountId, at: now, actor: "cli", ip: null, action: "user.add", target: username, outcome: "success", details: { role } });
+    out(password);
+    err(`User ${username} (${role}) added to account ${accountId}. The line above is a one-time password, shown once; it must be changed at first sign-in.`);
     return 0;
   } finally {
     await store.close();
@@ -230,6 +280,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdAgent(rest);
     case "token":
       return cmdToken(rest);
+    case "user":
+      return cmdUser(rest);
     case "replay": {
       const { replayCommand } = await import("./replay.ts");
       return replayCommand(rest, io);

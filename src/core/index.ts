@@ -4,3 +4,4 @@ export * from "./ip.ts";
 export * from "./model.ts";
 export type * from "./ports.ts";
 export * from "./ids.ts";
+export * from "./owner.ts";

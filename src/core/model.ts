@@ -94,6 +94,7 @@ export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 /** A typed response action queued for one agent (AGT-10). */
 export interface AgentAction {
   id: string;
+  accountId: string;
   agentId: string;
   type: ActionType;
   params: { ip: string; timeoutSeconds?: number };
@@ -124,12 +125,15 @@ export interface User {
   role: Role;
   createdAt: number;
   mustChangePassword: boolean;
+  disabledAt: number | null;
 }
 
 export interface ApiToken {
   id: string;
   userId: string;
   name: string;
+  /** The token's own role: at most its user's; the lower of the two applies. */
+  role: Role;
   tokenHash: string;
   createdAt: number;
   expiresAt: number | null;
@@ -138,3 +142,42 @@ export interface ApiToken {
 }
 
 export const DEFAULT_ACCOUNT = "default";
+
+export const ROLES: readonly Role[] = ["viewer", "analyst", "admin"];
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, analyst: 1, admin: 2 };
+export const minRole = (a: Role, b: Role): Role => (ROLE_RANK[a] <= ROLE_RANK[b] ? a : b);
+
+/** EVT-11: who may own (handle) security events: analysts and admins, never viewers. */
+export const canHandleEvents = (user: { role: Role; disabledAt?: number | null }): boolean => ROLE_RANK[user.role] >= ROLE_RANK.analyst && !user.disabledAt;
+
+/** ACC-1: a tenant. A master account (no parent) may manage member accounts (parentId = it). */
+export interface Account {
+  id: string;
+  name: string;
+  parentId: string | null;
+  createdAt: number;
+}
+
+/** A console sign-in: cookie secret (hashed) plus the CSRF token bound to it. */
+export interface Session {
+  idHash: string;
+  userId: string;
+  csrf: string;
+  ip: string;
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+}
+
+export interface AuditEntry {
+  id: string;
+  accountId: string;
+  at: number;
+  /** "user:alice", "token:tok_… (alice)", "agent:ag_…", "system". */
+  actor: string;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  outcome: "success" | "failure" | "denied";
+  details: Record<string, unknown>;
+}

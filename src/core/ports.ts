@@ -1,18 +1,24 @@
-import type { Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, EnrolToken, IpPolicy, PolicyStatus, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
+import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
 /**
  * Store ports. Every adapter (SQLite now, PostgreSQL later) implements them and
  * runs the same contract suite (src/store/store.contract.ts).
+ *
+ * ACC-1: whatever an API user can reach takes the account id first and never returns
+ * another account's rows. Unscoped lookups exist only for the agent channel (an agent
+ * authenticates by its own id) and for the server's internal jobs.
  */
 
 export interface Page<T> { items: T[]; total: number }
 
 export interface AgentStore {
   insert(a: Agent): Promise<void>;
+  /** Unscoped: the agent channel authenticates an agent by its id. */
   get(id: string): Promise<Agent | null>;
-  list(): Promise<Agent[]>;
+  getIn(accountId: string, id: string): Promise<Agent | null>;
+  list(accountId: string): Promise<Agent[]>;
   touch(id: string, at: number, patch?: { version?: string; hostname?: string }): Promise<void>;
-  revoke(id: string, at: number): Promise<boolean>;
+  revoke(accountId: string, id: string, at: number): Promise<boolean>;
   addCounters(id: string, c: { rejected?: number; dropped?: number }): Promise<void>;
 }
 
@@ -21,7 +27,7 @@ export interface EnrolTokenStore {
   findByHash(hash: string): Promise<EnrolToken | null>;
   /** Marks the token used; false if it was already used (one-time). */
   consume(id: string, agentId: string, at: number): Promise<boolean>;
-  list(): Promise<EnrolToken[]>;
+  list(accountId: string): Promise<EnrolToken[]>;
 }
 
 export interface TelemetryStore {
@@ -30,7 +36,8 @@ export interface TelemetryStore {
   count(agentId?: string): Promise<number>;
   /** Records with ts >= since, oldest first (used to warm detection state after a restart). */
   since(since: number, limit: number): Promise<StoredRecord[]>;
-  list(q: { agentId?: string; kind?: string; limit: number; offset: number }): Promise<Page<StoredRecord>>;
+  /** Records of the account's agents. */
+  list(accountId: string, q: { agentId?: string; kind?: string; limit: number; offset: number }): Promise<Page<StoredRecord>>;
 }
 
 export interface AlertQuery {
@@ -48,62 +55,110 @@ export interface AlertQuery {
 
 export interface AlertStore {
   insert(a: Alert): Promise<void>;
-  get(id: string): Promise<Alert | null>;
+  get(accountId: string, id: string): Promise<Alert | null>;
   /** The newest alert with this asset+dedup key that is not Expired (ALR-2, ALR-3). */
   findOpen(assetId: string, dedupKey: string): Promise<Alert | null>;
   update(a: Alert): Promise<void>;
-  list(q: AlertQuery): Promise<Page<Alert>>;
-  /** Alerts whose last occurrence is before `before` and are not Expired yet. */
+  list(accountId: string, q: AlertQuery): Promise<Page<Alert>>;
+  /** Alerts whose last occurrence is before `before` and are not Expired yet (all accounts: a server job). */
   listStale(before: number, limit: number): Promise<Alert[]>;
 }
 
 export interface PolicyStore {
   insert(p: IpPolicy): Promise<void>;
-  get(id: string): Promise<IpPolicy | null>;
+  get(accountId: string, id: string): Promise<IpPolicy | null>;
   update(p: IpPolicy): Promise<void>;
-  list(q: { status?: PolicyStatus; ip?: string; assetId?: string; limit: number; offset: number }): Promise<Page<IpPolicy>>;
+  list(accountId: string, q: { status?: PolicyStatus; ip?: string; assetId?: string; limit: number; offset: number }): Promise<Page<IpPolicy>>;
   /** The pending/active policy for this ip on this asset, if any. */
   findLive(assetId: string, ip: string): Promise<IpPolicy | null>;
-  /** Live policies whose expiresAt <= now. */
+  /** Live policies whose expiresAt <= now (all accounts: a server job). */
   listDue(now: number): Promise<IpPolicy[]>;
 }
 
 export interface ActionStore {
   insert(a: AgentAction): Promise<void>;
-  get(id: string): Promise<AgentAction | null>;
+  get(accountId: string, id: string): Promise<AgentAction | null>;
   /** Queued actions of an agent, oldest first; marks them sent. */
   takeQueued(agentId: string, at: number, max: number): Promise<AgentAction[]>;
   /** Sent actions older than `before` go back to queued (the agent did not answer). */
   requeueStale(before: number): Promise<number>;
   finish(id: string, agentId: string, status: Extract<ActionStatus, "succeeded" | "failed">, result: string, at: number): Promise<AgentAction | null>;
-  list(q: { agentId?: string; policyId?: string; limit: number; offset: number }): Promise<Page<AgentAction>>;
+  list(accountId: string, q: { agentId?: string; policyId?: string; limit: number; offset: number }): Promise<Page<AgentAction>>;
 }
 
 export interface AllowlistStore {
   insert(e: AllowEntry): Promise<void>;
-  remove(id: string): Promise<boolean>;
-  list(): Promise<AllowEntry[]>;
+  remove(accountId: string, id: string): Promise<boolean>;
+  list(accountId: string): Promise<AllowEntry[]>;
 }
 
 export interface UserStore {
   insert(u: User): Promise<void>;
+  /** Unscoped: a session or token names its user. */
   get(id: string): Promise<User | null>;
+  getIn(accountId: string, id: string): Promise<User | null>;
+  /** User names are unique across accounts (sign-in does not ask for an account). */
   findByName(username: string): Promise<User | null>;
+  list(accountId: string): Promise<User[]>;
   count(): Promise<number>;
   updatePassword(id: string, hash: string, mustChange: boolean): Promise<void>;
+  update(accountId: string, id: string, patch: { role?: Role; disabledAt?: number | null }): Promise<boolean>;
 }
 
 export interface ApiTokenStore {
   insert(t: ApiToken): Promise<void>;
   findByHash(hash: string): Promise<ApiToken | null>;
   revoke(id: string, at: number): Promise<boolean>;
+  get(id: string): Promise<ApiToken | null>;
   touch(id: string, at: number): Promise<void>;
   listForUser(userId: string): Promise<ApiToken[]>;
 }
 
+/** Server-wide settings (not an account's). */
 export interface SettingsStore {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
+}
+
+/** An account's own settings (defence switch, …). */
+export interface AccountSettingsStore {
+  get<T>(accountId: string, key: string): Promise<T | undefined>;
+  set(accountId: string, key: string, value: unknown): Promise<void>;
+}
+
+export interface AccountStore {
+  insert(a: Account): Promise<void>;
+  get(id: string): Promise<Account | null>;
+  /** The account and the member accounts it manages. */
+  listManaged(id: string): Promise<Account[]>;
+}
+
+export interface SessionStore {
+  insert(s: Session): Promise<void>;
+  get(idHash: string): Promise<Session | null>;
+  touch(idHash: string, at: number): Promise<void>;
+  remove(idHash: string): Promise<void>;
+  removeForUser(userId: string, exceptIdHash?: string): Promise<number>;
+}
+
+/** Failed sign-ins and the sources a user signed in from, for lock-out (ACC-2). */
+export interface LoginStore {
+  addFailure(username: string, ip: string, at: number): Promise<void>;
+  failuresForUserFrom(username: string, ip: string, since: number): Promise<number>;
+  failuresFrom(ip: string, since: number): Promise<number>;
+  failuresForUser(username: string, since: number): Promise<number>;
+  /** The time of the oldest failure still counting, to say when a lock ends. */
+  oldestFailure(q: { username?: string; ip?: string }, since: number): Promise<number | null>;
+  clearFailures(username: string, ip: string): Promise<void>;
+  markKnownSource(userId: string, ip: string, at: number): Promise<void>;
+  isKnownSource(userId: string, ip: string, since: number): Promise<boolean>;
+}
+
+export interface AuditQuery { action?: string; actor?: string; from?: number; to?: number; limit: number; offset: number }
+
+export interface AuditStore {
+  insert(e: AuditEntry): Promise<void>;
+  list(accountId: string, q: AuditQuery): Promise<Page<AuditEntry>>;
 }
 
 export interface Store {
@@ -117,6 +172,11 @@ export interface Store {
   readonly users: UserStore;
   readonly apiTokens: ApiTokenStore;
   readonly settings: SettingsStore;
+  readonly accountSettings: AccountSettingsStore;
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly logins: LoginStore;
+  readonly audit: AuditStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

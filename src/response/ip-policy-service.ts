@@ -1,6 +1,7 @@
-import { cidrContains, newId, parseCidr, type AgentAction, type Cidr, type IpPolicy, type Store, UserError, ErrorCodes, DEFAULT_ACCOUNT } from "../core/index.ts";
+import { cidrContains, newId, parseCidr, type AgentAction, type Cidr, type IpPolicy, type Store, UserError, ErrorCodes } from "../core/index.ts";
 
 export interface BlockRequest {
+  accountId: string;
   assetId: string;
   ip: string;
   reason: string;
@@ -34,9 +35,9 @@ export class IpPolicyService {
   }
 
   /** The allowlist entry (config or store) covering ip, if any. */
-  async allowedBy(tx: Store, ip: string): Promise<string | null> {
+  async allowedBy(tx: Store, accountId: string, ip: string): Promise<string | null> {
     for (const c of this.#staticAllow) if (cidrContains(c, ip)) return `config allowlist`;
-    for (const e of await tx.allowlist.list()) {
+    for (const e of await tx.allowlist.list(accountId)) {
       const c = parseCidr(e.cidr);
       if (c && cidrContains(c, ip)) return `allowlist ${e.cidr}${e.note ? ` (${e.note})` : ""}`;
     }
@@ -45,24 +46,24 @@ export class IpPolicyService {
 
   /** Automatic block (defence): honours the defence switch and the allowlist. */
   async autoBlock(tx: Store, req: BlockRequest, now: number): Promise<BlockOutcome> {
-    const enabled = (await tx.settings.get<boolean>("defence.enabled")) ?? true;
+    const enabled = (await tx.accountSettings.get<boolean>(req.accountId, "defence.enabled")) ?? true;
     if (!enabled) return { kind: "defence_off" };
-    const allowed = await this.allowedBy(tx, req.ip);
+    const allowed = await this.allowedBy(tx, req.accountId, req.ip);
     if (allowed) return { kind: "allowlisted", entry: allowed };
     return this.block(tx, req, now);
   }
 
   /** A block asked for by a person: still never blocks an allowlisted address. */
   async block(tx: Store, req: BlockRequest, now: number): Promise<BlockOutcome> {
-    const allowed = await this.allowedBy(tx, req.ip);
+    const allowed = await this.allowedBy(tx, req.accountId, req.ip);
     if (allowed) return { kind: "allowlisted", entry: allowed };
     const live = await tx.policies.findLive(req.assetId, req.ip);
     if (live) return { kind: "already", policy: live };
-    const agent = await tx.agents.get(req.assetId);
+    const agent = await tx.agents.getIn(req.accountId, req.assetId);
     if (!agent) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no asset ${req.assetId}`);
     const policy: IpPolicy = {
       id: newId("pol", now),
-      accountId: agent.accountId ?? DEFAULT_ACCOUNT,
+      accountId: agent.accountId,
       assetId: req.assetId,
       ip: req.ip,
       status: "pending",
@@ -80,8 +81,8 @@ export class IpPolicyService {
   }
 
   /** BF-4: disabling lifts the block (recovery from an accidental lock-out). */
-  async disable(tx: Store, id: string, by: string, now: number): Promise<IpPolicy> {
-    const p = await tx.policies.get(id);
+  async disable(tx: Store, accountId: string, id: string, by: string, now: number): Promise<IpPolicy> {
+    const p = await tx.policies.get(accountId, id);
     if (!p) throw new UserError("not_found", ErrorCodes.POLICY_NOT_FOUND, `no IP policy ${id}`);
     if (p.status !== "active" && p.status !== "pending" && p.status !== "failed") return p;
     const next: IpPolicy = { ...p, status: "disabled", updatedAt: now, lastResult: `disabled by ${by}` };
@@ -106,7 +107,7 @@ export class IpPolicyService {
   /** An agent's answer to a block: the policy becomes active, or failed with the reason. */
   async onActionResult(tx: Store, action: AgentAction, now: number): Promise<void> {
     if (!action.policyId || action.type !== "block_ip") return;
-    const p = await tx.policies.get(action.policyId);
+    const p = await tx.policies.get(action.accountId, action.policyId);
     if (!p || p.status !== "pending") return;
     await tx.policies.update({ ...p, status: action.status === "succeeded" ? "active" : "failed", updatedAt: now, lastResult: action.result });
   }
@@ -114,7 +115,7 @@ export class IpPolicyService {
   async #queue(tx: Store, p: IpPolicy, type: "block_ip" | "unblock_ip", now: number): Promise<AgentAction> {
     const params: AgentAction["params"] = { ip: p.ip };
     if (type === "block_ip" && p.expiresAt !== null) params.timeoutSeconds = Math.max(1, Math.ceil((p.expiresAt - now) / 1000));
-    const action: AgentAction = { id: newId("act", now), agentId: p.assetId, type, params, policyId: p.id, status: "queued", createdAt: now, sentAt: null, finishedAt: null, result: null };
+    const action: AgentAction = { id: newId("act", now), accountId: p.accountId, agentId: p.assetId, type, params, policyId: p.id, status: "queued", createdAt: now, sentAt: null, finishedAt: null, result: null };
     await tx.actions.insert(action);
     return action;
   }

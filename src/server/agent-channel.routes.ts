@@ -91,7 +91,7 @@ export async function agentChannelRoutes(app: FastifyInstance, deps: AgentChanne
     for (const a of actions) {
       let params = a.params;
       if (a.type === "block_ip" && a.policyId) {
-        const p = await store.policies.get(a.policyId);
+        const p = await store.policies.get(agent.accountId, a.policyId);
         if (!p || (p.status !== "pending" && p.status !== "active") || (p.expiresAt !== null && p.expiresAt <= now)) {
           await store.actions.finish(a.id, agent.id, "failed", "not sent: its policy ended before the agent collected it", now);
           continue;

@@ -1,8 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifySwagger from "@fastify/swagger";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import pino, { type Logger } from "pino";
-import { hash as argonHash } from "@node-rs/argon2";
 import { join } from "node:path";
 import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT } from "../core/index.ts";
 import { SqliteStore } from "../store/index.ts";
@@ -16,7 +15,9 @@ import { installErrorHandler } from "./errors.ts";
 import { IngestService } from "./ingest.ts";
 import { ActionHub } from "./action-hub.ts";
 import { agentChannelRoutes } from "./agent-channel.routes.ts";
-import { apiRoutes } from "./api.routes.ts";
+import { apiRoutes } from "./routes/index.ts";
+import { installAuth } from "./auth.ts";
+import { LoginService, auditWriter, hashPassword, type LockoutPolicy, DEFAULT_LOCKOUT } from "./login-service.ts";
 import { consoleRoutes } from "./console.routes.ts";
 import { Metrics } from "./metrics.ts";
 import { newPassword } from "./secrets.ts";
@@ -26,6 +27,7 @@ export interface ServerDeps {
   logger?: Logger;
   store?: Store;
   rules?: Rule[];
+  lockout?: LockoutPolicy;
 }
 
 export interface HostwardServer {
@@ -37,6 +39,8 @@ export interface HostwardServer {
   ingest: IngestService;
   metrics: Metrics;
   log: Logger;
+  /** Every console/API route with the access it declares (the authorization matrix test reads it). */
+  routes: { method: string; url: string; access: string | undefined }[];
   /** Set on first start only: the admin's one-time password. */
   firstAdminPassword: string | null;
   /** Runs the scheduled jobs once (tests call it with a fake clock). */
@@ -80,14 +84,16 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   if ((await store.users.count()) === 0) {
     firstAdminPassword = newPassword();
     const now = clock.now();
-    await store.users.insert({ id: newId("usr", now), accountId: DEFAULT_ACCOUNT, username: "admin", passwordHash: await argonHash(firstAdminPassword), role: "admin", createdAt: now, mustChangePassword: true });
+    await store.users.insert({ id: newId("usr", now), accountId: DEFAULT_ACCOUNT, username: "admin", passwordHash: await hashPassword(firstAdminPassword), role: "admin", createdAt: now, mustChangePassword: true, disabledAt: null });
   }
-  if ((await store.settings.get("defence.enabled")) === undefined) await store.settings.set("defence.enabled", config.defence.enabled);
+  if ((await store.accountSettings.get(DEFAULT_ACCOUNT, "defence.enabled")) === undefined) await store.accountSettings.set(DEFAULT_ACCOUNT, "defence.enabled", config.defence.enabled);
+  const audit = auditWriter(store, clock);
+  const login = new LoginService(store, clock, audit, deps.lockout ?? DEFAULT_LOCKOUT);
 
   let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
 
   // --- console + REST API (HTTP; put it behind TLS or keep it on loopback) ---
-  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false, disableRequestLogging: true });
+  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false, logController: new LogController({ disableRequestLogging: true }) });
   api.setValidatorCompiler(validatorCompiler);
   api.setSerializerCompiler(serializerCompiler);
   installErrorHandler(api);
@@ -99,15 +105,20 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     },
     transform: jsonSchemaTransform,
   });
-  api.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, notify, agentUrl: () => agentUrl, rememberOperatorIp, defenceDefault: config.defence.enabled });
+  const routes: HostwardServer["routes"] = [];
+  api.addHook("onRoute", (r) => {
+    for (const m of [r.method].flat()) if (m !== "HEAD") routes.push({ method: m, url: r.url, access: r.config?.access });
+  });
+  installAuth(api, { store, clock, audit, rememberOperatorIp });
+  api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---
   const agentChannel = Fastify({
     loggerInstance: log.child({ part: "agent-channel" }) as FastifyBaseLogger,
     bodyLimit: config.agentChannel.bodyLimit,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     https: { key: pki.keyPem, cert: pki.certPem + pki.caCertPem },
     // long polls must not be cut by the default timeouts
     requestTimeout: 0,
@@ -126,7 +137,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
 
   const timers: NodeJS.Timeout[] = [];
   return {
-    config, store, pki, api, agentChannel, ingest, metrics, log, firstAdminPassword, runJobs,
+    config, store, pki, api, agentChannel, ingest, metrics, log, firstAdminPassword, runJobs, routes,
     async listen() {
       await api.listen({ host: config.api.host, port: config.api.port });
       await agentChannel.listen({ host: config.agentChannel.host, port: config.agentChannel.port });

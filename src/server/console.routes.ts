@@ -27,16 +27,23 @@ const PAGE = `<!doctype html>
 
 const SCRIPT = `
 const msg = document.getElementById("msg");
+let csrf = null;
+async function me() {
+  const r = await fetch("/api/v1/me");
+  if (!r.ok) return null;
+  const j = await r.json(); csrf = j.csrfToken; return j;
+}
 document.getElementById("login").addEventListener("submit", async (e) => {
   e.preventDefault();
   const r = await fetch("/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: document.getElementById("u").value, password: document.getElementById("p").value }) });
   const j = await r.json();
   if (!r.ok) { msg.textContent = j.error ? j.error.message : "sign-in failed"; return; }
-  sessionStorage.setItem("hw_token", j.token); msg.textContent = ""; load();
+  csrf = j.csrfToken;
+  msg.textContent = j.user.mustChangePassword ? "Signed in. Change your one-time password first (POST /api/v1/auth/password)." : "";
+  load();
 });
 async function load() {
-  const t = sessionStorage.getItem("hw_token"); if (!t) return;
-  const r = await fetch("/api/v1/alerts?limit=20", { headers: { authorization: "Bearer " + t } });
+  const r = await fetch("/api/v1/alerts?limit=20");
   if (!r.ok) return;
   const body = document.getElementById("alerts"); body.replaceChildren();
   for (const a of (await r.json()).items) {
@@ -45,10 +52,10 @@ async function load() {
     body.append(tr);
   }
 }
-load(); setInterval(load, 5000);
+me().then((u) => { if (u) load(); }); setInterval(load, 5000);
 `;
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  app.get("/", { schema: { hide: true } }, async (_req, reply) => reply.type("text/html; charset=utf-8").header("x-content-type-options", "nosniff").send(PAGE));
-  app.get("/console.js", { schema: { hide: true } }, async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(SCRIPT));
+  app.get("/", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/html; charset=utf-8").header("x-content-type-options", "nosniff").send(PAGE));
+  app.get("/console.js", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(SCRIPT));
 }

@@ -12,6 +12,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     let body: ErrorBody;
     if (err instanceof UserError) {
       status = STATUS[err.kind];
+      const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      if (err.kind === "rate_limited" && retry !== undefined) reply.header("retry-after", String(retry));
       body = { error: { code: err.code, message: err.message, details: err.details } };
     } else if (err instanceof OperationalError) {
       status = 503;

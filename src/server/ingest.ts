@@ -77,7 +77,7 @@ export class IngestService {
         fresh = await tx.telemetry.insertNew(valid);
         for (const r of fresh) {
           const detections = this.#engine.process({ assetId: agent.id, record: r.body as { kind: string; ts: number } });
-          for (const d of detections) await this.#onDetection(tx, d, now, notifyAgents);
+          for (const d of detections) await this.#onDetection(tx, agent.accountId, d, now, notifyAgents);
         }
         await tx.agents.touch(agent.id, now);
         if (rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: rejected.length, dropped });
@@ -96,23 +96,23 @@ export class IngestService {
     return { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
   }
 
-  async #onDetection(tx: Store, d: Detection, now: number, notifyAgents: Set<string>): Promise<void> {
-    const { alert, created } = await applyDetection(tx, d, now);
+  async #onDetection(tx: Store, accountId: string, d: Detection, now: number, notifyAgents: Set<string>): Promise<void> {
+    const { alert, created } = await applyDetection(tx, d, now, accountId);
     if (created) this.#deps.metrics.inc("hostward_alerts_opened_total", 1);
     if (!d.opened || d.response !== "block_source" || !d.sourceIp) return;
     if (alert.status === "whitelisted_manual" || alert.status === "whitelisted_auto") return;
-    const prior = (await tx.policies.list({ assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
+    const prior = (await tx.policies.list(alert.accountId, { assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
     let response: string;
     let allowed: string | null = null;
     if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
       response = `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
-    } else if ((allowed = await this.#deps.policies.allowedBy(tx, d.sourceIp))) {
+    } else if ((allowed = await this.#deps.policies.allowedBy(tx, alert.accountId, d.sourceIp))) {
       response = `not blocked: ${allowed}`;
     } else if (this.#deps.isOperatorIp(d.sourceIp)) {
       response = "not blocked: the source is a console/API user's address";
     } else {
       const blockFor = this.#deps.blockFor();
-      const out = await this.#deps.policies.autoBlock(tx, { assetId: d.assetId, ip: d.sourceIp, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: blockFor }, now);
+      const out = await this.#deps.policies.autoBlock(tx, { accountId: alert.accountId, assetId: d.assetId, ip: d.sourceIp, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: blockFor }, now);
       switch (out.kind) {
         case "blocked":
           notifyAgents.add(out.action.agentId);

@@ -50,7 +50,7 @@ describe("server: detection → alert → response", () => {
   test("BF-2 a success from the brute-forcing source raises a critical alert", async () => {
     const { server, send, logon, api, clock } = await setup();
     try {
-      await server.store.settings.set("defence.enabled", false);
+      await server.store.accountSettings.set("default", "defence.enabled", false);
       for (let i = 0; i < 6; i++) await send([logon("203.0.113.6", "failure")]);
       clock.advance(30_000);
       await send([logon("203.0.113.6", "success", "deploy")]);
@@ -91,7 +91,7 @@ describe("server: detection → alert → response", () => {
   test("ALR-3 an alert silent for over 30 days expires; a recurrence opens a fresh Unhandled alert", async () => {
     const { server, send, logon, api, clock } = await setup();
     try {
-      await server.store.settings.set("defence.enabled", false);
+      await server.store.accountSettings.set("default", "defence.enabled", false);
       for (let i = 0; i < 5; i++) await send([logon("203.0.113.8", "failure")]);
       clock.advance(30 * 86_400_000 + 1000);
       await server.runJobs();

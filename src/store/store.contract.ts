@@ -32,8 +32,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       await s.agents.addCounters("ag1", { rejected: 2, dropped: 3 });
       const a = (await s.agents.get("ag1"))!;
       assert.deepEqual([a.lastSeenAt, a.version, a.rejectedRecords, a.droppedRecords], [50, "0.2.0", 2, 3]);
-      assert.equal(await s.agents.revoke("ag1", 60), true);
-      assert.equal(await s.agents.revoke("ag1", 70), false);
+      assert.equal(await s.agents.revoke("other", "ag1", 60), false, "ACC-1 another account cannot revoke it");
+      assert.equal(await s.agents.revoke("default", "ag1", 60), true);
+      assert.equal(await s.agents.revoke("default", "ag1", 70), false);
+      assert.equal((await s.agents.list("default")).length, 1);
+      assert.equal((await s.agents.list("other")).length, 0);
+      assert.equal(await s.agents.getIn("other", "ag1"), null);
       assert.equal((await s.agents.get("ag1"))?.revokedAt, 60);
     });
 
@@ -64,19 +68,22 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(open.count, 5);
       await s.alerts.update({ ...open, count: 9, lastSeen: 3000, status: "expired" });
       assert.equal(await s.alerts.findOpen("a1", "ssh_brute_force:203.0.113.9"), null);
-      assert.equal((await s.alerts.get("al_1"))?.count, 9);
+      assert.equal((await s.alerts.get("default", "al_1"))?.count, 9);
+      assert.equal(await s.alerts.get("other", "al_1"), null, "ACC-1 another account's alert is not found");
       assert.deepEqual((await s.alerts.listStale(10_000, 10)).length, 0);
     });
 
     test("ALR-10 alert list filters, pages, and treats search text as data", async () => {
       for (let i = 0; i < 5; i++) await s.alerts.insert(alert({ id: `al_${i}`, lastSeen: 100 + i, severity: i % 2 ? "critical" : "high", sourceIp: `203.0.113.${i}`, userName: i === 3 ? "x'; DROP TABLE alerts;--%_" : null }));
-      const p = await s.alerts.list({ limit: 2, offset: 0 });
+      await s.alerts.insert(alert({ id: "al_other", accountId: "other", lastSeen: 999 }));
+      assert.deepEqual((await s.alerts.list("other", { limit: 10, offset: 0 })).items.map((a) => a.id), ["al_other"]);
+      const p = await s.alerts.list("default", { limit: 2, offset: 0 });
       assert.equal(p.total, 5);
       assert.deepEqual(p.items.map((a) => a.id), ["al_4", "al_3"]);
-      assert.equal((await s.alerts.list({ severity: "critical", limit: 10, offset: 0 })).total, 2);
-      assert.equal((await s.alerts.list({ text: "DROP TABLE alerts;--%_", limit: 10, offset: 0 })).total, 1);
-      assert.equal((await s.alerts.list({ text: "%", limit: 10, offset: 0 })).total, 1, "% is a literal, not a wildcard");
-      assert.equal((await s.alerts.list({ from: 103, limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.alerts.list("default", { severity: "critical", limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.alerts.list("default", { text: "DROP TABLE alerts;--%_", limit: 10, offset: 0 })).total, 1);
+      assert.equal((await s.alerts.list("default", { text: "%", limit: 10, offset: 0 })).total, 1, "% is a literal, not a wildcard");
+      assert.equal((await s.alerts.list("default", { from: 103, limit: 10, offset: 0 })).total, 2);
       assert.equal((await s.alerts.listStale(102, 10)).length, 2);
     });
 
@@ -88,11 +95,13 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.deepEqual((await s.policies.listDue(100)).map((x) => x.id), ["p1"]);
       await s.policies.update({ ...p, status: "disabled" });
       assert.equal(await s.policies.findLive("a1", "203.0.113.9"), null);
-      assert.equal((await s.policies.list({ status: "active", limit: 10, offset: 0 })).total, 1);
+      assert.equal((await s.policies.list("default", { status: "active", limit: 10, offset: 0 })).total, 1);
+      assert.equal((await s.policies.list("other", { limit: 10, offset: 0 })).total, 0);
+      assert.equal(await s.policies.get("other", "p1"), null);
     });
 
     test("AGT-10 actions: queued → sent once → finished once; stale sent ones requeue", async () => {
-      const a: AgentAction = { id: "ac1", agentId: "ag1", type: "block_ip", params: { ip: "203.0.113.9", timeoutSeconds: 60 }, policyId: "p1", status: "queued", createdAt: 1, sentAt: null, finishedAt: null, result: null };
+      const a: AgentAction = { id: "ac1", accountId: "default", agentId: "ag1", type: "block_ip", params: { ip: "203.0.113.9", timeoutSeconds: 60 }, policyId: "p1", status: "queued", createdAt: 1, sentAt: null, finishedAt: null, result: null };
       await s.actions.insert(a);
       await s.actions.insert({ ...a, id: "ac2", createdAt: 2, agentId: "ag2" });
       const got = await s.actions.takeQueued("ag1", 10, 10);
@@ -103,19 +112,27 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(await s.actions.finish("ac1", "ag2", "succeeded", "ok", 13), null, "another agent cannot finish it");
       assert.equal((await s.actions.finish("ac1", "ag1", "succeeded", "ok", 13))?.status, "succeeded");
       assert.equal(await s.actions.finish("ac1", "ag1", "failed", "late", 14), null);
-      assert.equal((await s.actions.list({ policyId: "p1", limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.actions.list("default", { policyId: "p1", limit: 10, offset: 0 })).total, 2);
+      assert.equal((await s.actions.list("other", { limit: 10, offset: 0 })).total, 0);
     });
 
     test("allowlist, users, API tokens, settings", async () => {
       await s.allowlist.insert({ id: "w1", accountId: "default", cidr: "10.0.0.0/8", note: "office", createdAt: 1, createdBy: "admin" });
-      assert.equal((await s.allowlist.list()).length, 1);
-      assert.equal(await s.allowlist.remove("w1"), true);
-      assert.equal(await s.allowlist.remove("w1"), false);
-      await s.users.insert({ id: "u1", accountId: "default", username: "admin", passwordHash: "x", role: "admin", createdAt: 1, mustChangePassword: true });
+      assert.equal((await s.allowlist.list("default")).length, 1);
+      assert.equal((await s.allowlist.list("other")).length, 0);
+      assert.equal(await s.allowlist.remove("other", "w1"), false);
+      assert.equal(await s.allowlist.remove("default", "w1"), true);
+      assert.equal(await s.allowlist.remove("default", "w1"), false);
+      await s.users.insert({ id: "u1", accountId: "default", username: "admin", passwordHash: "x", role: "admin", createdAt: 1, mustChangePassword: true, disabledAt: null });
+      assert.equal(await s.users.getIn("other", "u1"), null);
+      assert.equal(await s.users.update("other", "u1", { role: "viewer" }), false);
+      assert.equal(await s.users.update("default", "u1", { disabledAt: 5 }), true);
+      assert.deepEqual([(await s.users.get("u1"))?.role, (await s.users.get("u1"))?.disabledAt], ["admin", 5]);
+      assert.deepEqual((await s.users.list("default")).map((u) => u.username), ["admin"]);
       assert.equal(await s.users.count(), 1);
       await s.users.updatePassword("u1", "y", false);
       assert.deepEqual([(await s.users.findByName("admin"))?.passwordHash, (await s.users.get("u1"))?.mustChangePassword], ["y", false]);
-      await s.apiTokens.insert({ id: "t1", userId: "u1", name: "ci", tokenHash: "tt", createdAt: 1, expiresAt: null, revokedAt: null, lastUsedAt: null });
+      await s.apiTokens.insert({ id: "t1", userId: "u1", name: "ci", role: "viewer", tokenHash: "tt", createdAt: 1, expiresAt: null, revokedAt: null, lastUsedAt: null });
       await s.apiTokens.touch("t1", 9);
       assert.equal((await s.apiTokens.findByHash("tt"))?.lastUsedAt, 9);
       assert.equal(await s.apiTokens.revoke("t1", 10), true);
@@ -124,6 +141,49 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       await s.settings.set("defence.enabled", false);
       await s.settings.set("defence.enabled", true);
       assert.equal(await s.settings.get<boolean>("defence.enabled"), true);
+      await s.accountSettings.set("default", "defence.enabled", false);
+      assert.equal(await s.accountSettings.get("default", "defence.enabled"), false);
+      assert.equal(await s.accountSettings.get("other", "defence.enabled"), undefined);
+    });
+
+    test("ACC-1 accounts: a master account lists the member accounts it manages", async () => {
+      assert.equal((await s.accounts.get("default"))?.parentId, null);
+      await s.accounts.insert({ id: "m1", name: "Member", parentId: "default", createdAt: 1 });
+      await s.accounts.insert({ id: "x1", name: "Elsewhere", parentId: null, createdAt: 1 });
+      assert.deepEqual((await s.accounts.listManaged("default")).map((a) => a.id), ["default", "m1"]);
+      assert.deepEqual((await s.accounts.listManaged("m1")).map((a) => a.id), ["m1"]);
+    });
+
+    test("ACC-2 sessions, failed sign-ins, known sources, audit log", async () => {
+      await s.sessions.insert({ idHash: "h1", userId: "u1", csrf: "c", ip: "192.0.2.1", createdAt: 1, expiresAt: 100, lastSeenAt: 1 });
+      await s.sessions.insert({ idHash: "h2", userId: "u1", csrf: "c", ip: "192.0.2.1", createdAt: 1, expiresAt: 100, lastSeenAt: 1 });
+      await s.sessions.touch("h1", 7);
+      assert.equal((await s.sessions.get("h1"))?.lastSeenAt, 7);
+      assert.equal(await s.sessions.removeForUser("u1", "h1"), 1);
+      assert.equal(await s.sessions.get("h2"), null);
+      await s.sessions.remove("h1");
+      assert.equal(await s.sessions.get("h1"), null);
+
+      for (const [u, ip, at] of [["admin", "192.0.2.9", 10], ["admin", "192.0.2.9", 20], ["root", "192.0.2.9", 30], ["admin", "192.0.2.8", 40]] as const) await s.logins.addFailure(u, ip, at);
+      assert.equal(await s.logins.failuresForUserFrom("admin", "192.0.2.9", 0), 2);
+      assert.equal(await s.logins.failuresForUserFrom("admin", "192.0.2.9", 15), 1);
+      assert.equal(await s.logins.failuresFrom("192.0.2.9", 0), 3);
+      assert.equal(await s.logins.failuresForUser("admin", 0), 3);
+      assert.equal(await s.logins.oldestFailure({ username: "admin" }, 15), 20);
+      assert.equal(await s.logins.oldestFailure({ ip: "192.0.2.7" }, 0), null);
+      await s.logins.clearFailures("admin", "192.0.2.9");
+      assert.equal(await s.logins.failuresForUser("admin", 0), 1);
+      await s.logins.markKnownSource("u1", "192.0.2.9", 50);
+      assert.equal(await s.logins.isKnownSource("u1", "192.0.2.9", 40), true);
+      assert.equal(await s.logins.isKnownSource("u1", "192.0.2.9", 60), false);
+
+      await s.audit.insert({ id: "a1", accountId: "default", at: 1, actor: "user:admin", ip: "192.0.2.1", action: "login.success", target: "admin", outcome: "success", details: {} });
+      await s.audit.insert({ id: "a2", accountId: "default", at: 2, actor: "user:admin", ip: "192.0.2.1", action: "allowlist.add", target: "w1", outcome: "success", details: { cidr: "10.0.0.0/8" } });
+      await s.audit.insert({ id: "a3", accountId: "other", at: 3, actor: "user:eve", ip: null, action: "login.success", target: "eve", outcome: "success", details: {} });
+      const page = await s.audit.list("default", { limit: 10, offset: 0 });
+      assert.deepEqual(page.items.map((e) => e.id), ["a2", "a1"]);
+      assert.deepEqual(page.items[0]!.details, { cidr: "10.0.0.0/8" });
+      assert.equal((await s.audit.list("default", { action: "login.success", limit: 10, offset: 0 })).total, 1);
     });
 
     test("transactions are all or nothing, and other callers wait for them", async () => {

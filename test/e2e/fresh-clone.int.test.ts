@@ -33,7 +33,12 @@ test("fresh clone: npm install && npm start — the server answers, the console 
     return JSON.parse(r.stdout || '{"status":0,"body":""}') as { status: number; body: string };
   };
   try {
-    await waitFor("console URL printed", () => output.includes("Console:"), 120_000, 200);
+    let exited: number | null = null;
+    proc.on("exit", (code) => (exited = code ?? -1));
+    await waitFor("console URL printed", () => exited !== null || output.includes("Console:"), 120_000, 200).catch((e: Error) => {
+      throw new Error(`${e.message}; npm start printed:\n${output}`);
+    });
+    assert.equal(exited, null, `npm start exited early:\n${output}`);
     t.diagnostic(output.trim());
     assert.match(output, /Console:\s+http:\/\/127\.0\.0\.1:8080\//);
     const pw = /one-time password\s+(\S+)/.exec(output)?.[1];
@@ -44,11 +49,22 @@ test("fresh clone: npm install && npm start — the server answers, the console 
     const page = get("/");
     assert.equal(page.status, 200);
     assert.match(page.body, /Hostward/);
-    const login = get("/api/v1/auth/login", JSON.stringify({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: pw }) }));
-    assert.equal(login.status, 200, login.body);
-    const token = JSON.parse(login.body).token;
-    const agents = JSON.parse(get("/api/v1/agents", JSON.stringify({ headers: { authorization: `Bearer ${token}` } })).body);
-    assert.equal(agents.items.length, 1);
+    // sign in as a browser would: session cookie, then the one-time password must be changed first
+    const script = `
+      const base = "http://127.0.0.1:8080";
+      const login = await fetch(base + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: ${JSON.stringify(pw)} }) });
+      const cookie = login.headers.get("set-cookie").split(";")[0];
+      const { csrfToken } = await login.json();
+      const blocked = await fetch(base + "/api/v1/agents", { headers: { cookie } });
+      const change = await fetch(base + "/api/v1/auth/password", { method: "POST", headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" }, body: JSON.stringify({ currentPassword: ${JSON.stringify(pw)}, newPassword: "a new, long passphrase 42" }) });
+      const agents = await fetch(base + "/api/v1/agents", { headers: { cookie } });
+      console.log(JSON.stringify({ login: login.status, blocked: blocked.status, change: change.status, agents: await agents.json() }));`;
+    const r = inNs(ns, process.execPath, ["--input-type=module", "-e", script]);
+    const res = JSON.parse(r.stdout || "{}");
+    assert.equal(res.login, 200, r.stderr);
+    assert.equal(res.blocked, 403, "the one-time password must be changed before anything else");
+    assert.equal(res.change, 200);
+    assert.equal(res.agents.items.length, 1);
   } finally {
     try { process.kill(-proc.pid!, "SIGTERM"); } catch { /* gone */ }
     await new Promise((r) => setTimeout(r, 500));

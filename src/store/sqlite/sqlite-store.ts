@@ -2,8 +2,9 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  Agent, AgentAction, Alert, AlertQuery, AllowEntry, ApiToken, EnrolToken, IpPolicy, Page, PolicyStatus, StoredRecord, User,
+  Account, Agent, AgentAction, Alert, AlertQuery, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, Page, PolicyStatus, Session, StoredRecord, User,
   Store, AgentStore, EnrolTokenStore, TelemetryStore, AlertStore, PolicyStore, ActionStore, AllowlistStore, UserStore, ApiTokenStore, SettingsStore,
+  AccountSettingsStore, AccountStore, SessionStore, LoginStore, AuditStore,
 } from "../../core/index.ts";
 import { loadMigrations } from "../migrations/index.ts";
 
@@ -74,19 +75,27 @@ const toPolicy = (r: Row): IpPolicy => ({
   expiresAt: numOrNull(r.expires_at), updatedAt: num(r.updated_at), lastResult: strOrNull(r.last_result),
 });
 const toAction = (r: Row): AgentAction => ({
-  id: str(r.id), agentId: str(r.agent_id), type: str(r.type) as AgentAction["type"], params: JSON.parse(str(r.params)),
+  id: str(r.id), accountId: str(r.account_id), agentId: str(r.agent_id), type: str(r.type) as AgentAction["type"], params: JSON.parse(str(r.params)),
   policyId: strOrNull(r.policy_id), status: str(r.status) as AgentAction["status"], createdAt: num(r.created_at),
   sentAt: numOrNull(r.sent_at), finishedAt: numOrNull(r.finished_at), result: strOrNull(r.result),
+});
+const toAccount = (r: Row): Account => ({ id: str(r.id), name: str(r.name), parentId: strOrNull(r.parent_id), createdAt: num(r.created_at) });
+const toSession = (r: Row): Session => ({
+  idHash: str(r.id_hash), userId: str(r.user_id), csrf: str(r.csrf), ip: str(r.ip), createdAt: num(r.created_at), expiresAt: num(r.expires_at), lastSeenAt: num(r.last_seen_at),
+});
+const toAudit = (r: Row): AuditEntry => ({
+  id: str(r.id), accountId: str(r.account_id), at: num(r.at), actor: str(r.actor), ip: strOrNull(r.ip), action: str(r.action), target: strOrNull(r.target),
+  outcome: str(r.outcome) as AuditEntry["outcome"], details: JSON.parse(str(r.details)),
 });
 const toAllow = (r: Row): AllowEntry => ({
   id: str(r.id), accountId: str(r.account_id), cidr: str(r.cidr), note: str(r.note), createdAt: num(r.created_at), createdBy: str(r.created_by),
 });
 const toUser = (r: Row): User => ({
   id: str(r.id), accountId: str(r.account_id), username: str(r.username), passwordHash: str(r.password_hash), role: str(r.role) as User["role"],
-  createdAt: num(r.created_at), mustChangePassword: num(r.must_change_password) === 1,
+  createdAt: num(r.created_at), mustChangePassword: num(r.must_change_password) === 1, disabledAt: numOrNull(r.disabled_at),
 });
 const toApiToken = (r: Row): ApiToken => ({
-  id: str(r.id), userId: str(r.user_id), name: str(r.name), tokenHash: str(r.token_hash), createdAt: num(r.created_at),
+  id: str(r.id), userId: str(r.user_id), name: str(r.name), role: str(r.role) as ApiToken["role"], tokenHash: str(r.token_hash), createdAt: num(r.created_at),
   expiresAt: numOrNull(r.expires_at), revokedAt: numOrNull(r.revoked_at), lastUsedAt: numOrNull(r.last_used_at),
 });
 
@@ -117,17 +126,22 @@ function buildStores(c: Conn, gate: Gate) {
       const r = c.get("SELECT * FROM agents WHERE id = ?", id);
       return r ? toAgent(r) : null;
     },
-    async list() {
+    async getIn(accountId, id) {
       await g();
-      return c.all("SELECT * FROM agents ORDER BY enrolled_at").map(toAgent);
+      const r = c.get("SELECT * FROM agents WHERE id = ? AND account_id = ?", id, accountId);
+      return r ? toAgent(r) : null;
+    },
+    async list(accountId) {
+      await g();
+      return c.all("SELECT * FROM agents WHERE account_id = ? ORDER BY enrolled_at", accountId).map(toAgent);
     },
     async touch(id, at, patch) {
       await g();
       c.run("UPDATE agents SET last_seen_at = ?, version = COALESCE(?, version), hostname = COALESCE(?, hostname) WHERE id = ?", at, patch?.version ?? null, patch?.hostname ?? null, id);
     },
-    async revoke(id, at) {
+    async revoke(accountId, id, at) {
       await g();
-      return c.run("UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", at, id) > 0;
+      return c.run("UPDATE agents SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL", at, id, accountId) > 0;
     },
     async addCounters(id, n) {
       await g();
@@ -150,9 +164,9 @@ function buildStores(c: Conn, gate: Gate) {
       await g();
       return c.run("UPDATE enrol_tokens SET used_at = ?, used_by_agent_id = ? WHERE id = ? AND used_at IS NULL", at, agentId, id) > 0;
     },
-    async list() {
+    async list(accountId) {
       await g();
-      return c.all("SELECT * FROM enrol_tokens ORDER BY created_at DESC").map(toToken);
+      return c.all("SELECT * FROM enrol_tokens WHERE account_id = ? ORDER BY created_at DESC", accountId).map(toToken);
     },
   };
 
@@ -176,13 +190,13 @@ function buildStores(c: Conn, gate: Gate) {
       await g();
       return c.all("SELECT * FROM telemetry WHERE ts >= ? ORDER BY ts, received_at LIMIT ?", since, limit).map(toRecord);
     },
-    async list(q) {
+    async list(accountId, q) {
       await g();
-      const w: string[] = [];
-      const p: P[] = [];
+      const w: string[] = ["agent_id IN (SELECT id FROM agents WHERE account_id = ?)"];
+      const p: P[] = [accountId];
       if (q.agentId) { w.push("agent_id = ?"); p.push(q.agentId); }
       if (q.kind) { w.push("kind = ?"); p.push(q.kind); }
-      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "telemetry", "ts DESC, id", q.limit, q.offset, toRecord);
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "telemetry", "ts DESC, id", q.limit, q.offset, toRecord);
     },
   };
 
@@ -194,9 +208,9 @@ function buildStores(c: Conn, gate: Gate) {
       c.run(`INSERT INTO alerts (account_id, asset_id, type, rule_id, name, severity, status, dedup_key, first_seen, last_seen, count, source_ip, user_name, attack, evidence, triage, response, created_at, updated_at, id)
              VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, ...alertParams(a), a.id);
     },
-    async get(id) {
+    async get(accountId, id) {
       await g();
-      const r = c.get("SELECT * FROM alerts WHERE id = ?", id);
+      const r = c.get("SELECT * FROM alerts WHERE id = ? AND account_id = ?", id, accountId);
       return r ? toAlert(r) : null;
     },
     async findOpen(assetId, dedupKey) {
@@ -209,10 +223,10 @@ function buildStores(c: Conn, gate: Gate) {
       c.run(`UPDATE alerts SET account_id=?, asset_id=?, type=?, rule_id=?, name=?, severity=?, status=?, dedup_key=?, first_seen=?, last_seen=?, count=?, source_ip=?, user_name=?, attack=?, evidence=?, triage=?, response=?, created_at=?, updated_at=? WHERE id = ?`,
         ...alertParams(a), a.id);
     },
-    async list(q: AlertQuery) {
+    async list(accountId: string, q: AlertQuery) {
       await g();
-      const w: string[] = [];
-      const p: P[] = [];
+      const w: string[] = ["account_id = ?"];
+      const p: P[] = [accountId];
       const eq = (col: string, v: string | undefined) => { if (v !== undefined) { w.push(`${col} = ?`); p.push(v); } };
       eq("type", q.type); eq("severity", q.severity); eq("status", q.status); eq("asset_id", q.assetId); eq("source_ip", q.sourceIp);
       if (q.from !== undefined) { w.push("last_seen >= ?"); p.push(q.from); }
@@ -223,7 +237,7 @@ function buildStores(c: Conn, gate: Gate) {
         w.push("(name LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')");
         p.push(like, like, like, like);
       }
-      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "alerts", "last_seen DESC, id", q.limit, q.offset, toAlert);
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "alerts", "last_seen DESC, id", q.limit, q.offset, toAlert);
     },
     async listStale(before, limit) {
       await g();
@@ -237,23 +251,23 @@ function buildStores(c: Conn, gate: Gate) {
       await g();
       c.run("INSERT INTO ip_policies (account_id, asset_id, ip, status, reason, alert_id, created_by, created_at, expires_at, updated_at, last_result, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", ...policyParams(x), x.id);
     },
-    async get(id) {
+    async get(accountId, id) {
       await g();
-      const r = c.get("SELECT * FROM ip_policies WHERE id = ?", id);
+      const r = c.get("SELECT * FROM ip_policies WHERE id = ? AND account_id = ?", id, accountId);
       return r ? toPolicy(r) : null;
     },
     async update(x) {
       await g();
       c.run("UPDATE ip_policies SET account_id=?, asset_id=?, ip=?, status=?, reason=?, alert_id=?, created_by=?, created_at=?, expires_at=?, updated_at=?, last_result=? WHERE id = ?", ...policyParams(x), x.id);
     },
-    async list(q) {
+    async list(accountId, q) {
       await g();
-      const w: string[] = [];
-      const p: P[] = [];
+      const w: string[] = ["account_id = ?"];
+      const p: P[] = [accountId];
       if (q.status) { w.push("status = ?"); p.push(q.status); }
       if (q.ip) { w.push("ip = ?"); p.push(q.ip); }
       if (q.assetId) { w.push("asset_id = ?"); p.push(q.assetId); }
-      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "ip_policies", "created_at DESC, id", q.limit, q.offset, toPolicy);
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "ip_policies", "created_at DESC, id", q.limit, q.offset, toPolicy);
     },
     async findLive(assetId, ip) {
       await g();
@@ -269,12 +283,12 @@ function buildStores(c: Conn, gate: Gate) {
   const actions: ActionStore = {
     async insert(a) {
       await g();
-      c.run("INSERT INTO agent_actions (id, agent_id, type, params, policy_id, status, created_at, sent_at, finished_at, result) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        a.id, a.agentId, a.type, JSON.stringify(a.params), a.policyId, a.status, a.createdAt, a.sentAt, a.finishedAt, a.result);
+      c.run("INSERT INTO agent_actions (id, account_id, agent_id, type, params, policy_id, status, created_at, sent_at, finished_at, result) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        a.id, a.accountId, a.agentId, a.type, JSON.stringify(a.params), a.policyId, a.status, a.createdAt, a.sentAt, a.finishedAt, a.result);
     },
-    async get(id) {
+    async get(accountId, id) {
       await g();
-      const r = c.get("SELECT * FROM agent_actions WHERE id = ?", id);
+      const r = c.get("SELECT * FROM agent_actions WHERE id = ? AND account_id = ?", id, accountId);
       return r ? toAction(r) : null;
     },
     async takeQueued(agentId, at, max) {
@@ -297,13 +311,13 @@ function buildStores(c: Conn, gate: Gate) {
       if (n === 0) return null;
       return toAction(c.get("SELECT * FROM agent_actions WHERE id = ?", id)!);
     },
-    async list(q) {
+    async list(accountId, q) {
       await g();
-      const w: string[] = [];
-      const p: P[] = [];
+      const w: string[] = ["account_id = ?"];
+      const p: P[] = [accountId];
       if (q.agentId) { w.push("agent_id = ?"); p.push(q.agentId); }
       if (q.policyId) { w.push("policy_id = ?"); p.push(q.policyId); }
-      return page(c, w.length ? `WHERE ${w.join(" AND ")}` : "", p, "agent_actions", "created_at DESC, id", q.limit, q.offset, toAction);
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "agent_actions", "created_at DESC, id", q.limit, q.offset, toAction);
     },
   };
 
@@ -312,26 +326,42 @@ function buildStores(c: Conn, gate: Gate) {
       await g();
       c.run("INSERT INTO allowlist (id, account_id, cidr, note, created_at, created_by) VALUES (?,?,?,?,?,?)", e.id, e.accountId, e.cidr, e.note, e.createdAt, e.createdBy);
     },
-    async remove(id) {
+    async remove(accountId, id) {
       await g();
-      return c.run("DELETE FROM allowlist WHERE id = ?", id) > 0;
+      return c.run("DELETE FROM allowlist WHERE id = ? AND account_id = ?", id, accountId) > 0;
     },
-    async list() {
+    async list(accountId) {
       await g();
-      return c.all("SELECT * FROM allowlist ORDER BY created_at").map(toAllow);
+      return c.all("SELECT * FROM allowlist WHERE account_id = ? ORDER BY created_at", accountId).map(toAllow);
     },
   };
 
   const users: UserStore = {
     async insert(u) {
       await g();
-      c.run("INSERT INTO users (id, account_id, username, password_hash, role, created_at, must_change_password) VALUES (?,?,?,?,?,?,?)",
-        u.id, u.accountId, u.username, u.passwordHash, u.role, u.createdAt, u.mustChangePassword ? 1 : 0);
+      c.run("INSERT INTO users (id, account_id, username, password_hash, role, created_at, must_change_password, disabled_at) VALUES (?,?,?,?,?,?,?,?)",
+        u.id, u.accountId, u.username, u.passwordHash, u.role, u.createdAt, u.mustChangePassword ? 1 : 0, u.disabledAt);
     },
     async get(id) {
       await g();
       const r = c.get("SELECT * FROM users WHERE id = ?", id);
       return r ? toUser(r) : null;
+    },
+    async getIn(accountId, id) {
+      await g();
+      const r = c.get("SELECT * FROM users WHERE id = ? AND account_id = ?", id, accountId);
+      return r ? toUser(r) : null;
+    },
+    async list(accountId) {
+      await g();
+      return c.all("SELECT * FROM users WHERE account_id = ? ORDER BY username", accountId).map(toUser);
+    },
+    async update(accountId, id, patch) {
+      await g();
+      const u = c.get("SELECT * FROM users WHERE id = ? AND account_id = ?", id, accountId);
+      if (!u) return false;
+      c.run("UPDATE users SET role = ?, disabled_at = ? WHERE id = ?", patch.role ?? str(u.role), patch.disabledAt === undefined ? numOrNull(u.disabled_at) : patch.disabledAt, id);
+      return true;
     },
     async findByName(name) {
       await g();
@@ -351,8 +381,8 @@ function buildStores(c: Conn, gate: Gate) {
   const apiTokens: ApiTokenStore = {
     async insert(t) {
       await g();
-      c.run("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at, last_used_at) VALUES (?,?,?,?,?,?,?,?)",
-        t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt, t.revokedAt, t.lastUsedAt);
+      c.run("INSERT INTO api_tokens (id, user_id, name, role, token_hash, created_at, expires_at, revoked_at, last_used_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        t.id, t.userId, t.name, t.role, t.tokenHash, t.createdAt, t.expiresAt, t.revokedAt, t.lastUsedAt);
     },
     async findByHash(h) {
       await g();
@@ -362,6 +392,11 @@ function buildStores(c: Conn, gate: Gate) {
     async revoke(id, at) {
       await g();
       return c.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", at, id) > 0;
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM api_tokens WHERE id = ?", id);
+      return r ? toApiToken(r) : null;
     },
     async touch(id, at) {
       await g();
@@ -385,7 +420,117 @@ function buildStores(c: Conn, gate: Gate) {
     },
   };
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings };
+  const accountSettings: AccountSettingsStore = {
+    async get<T>(accountId: string, key: string) {
+      await g();
+      const r = c.get("SELECT value FROM account_settings WHERE account_id = ? AND key = ?", accountId, key);
+      return r ? (JSON.parse(str(r.value)) as T) : undefined;
+    },
+    async set(accountId, key, value) {
+      await g();
+      c.run("INSERT INTO account_settings (account_id, key, value) VALUES (?, ?, ?) ON CONFLICT (account_id, key) DO UPDATE SET value = excluded.value", accountId, key, JSON.stringify(value));
+    },
+  };
+
+  const accounts: AccountStore = {
+    async insert(a) {
+      await g();
+      c.run("INSERT INTO accounts (id, name, parent_id, created_at) VALUES (?,?,?,?)", a.id, a.name, a.parentId, a.createdAt);
+    },
+    async get(id) {
+      await g();
+      const r = c.get("SELECT * FROM accounts WHERE id = ?", id);
+      return r ? toAccount(r) : null;
+    },
+    async listManaged(id) {
+      await g();
+      return c.all("SELECT * FROM accounts WHERE id = ? OR parent_id = ? ORDER BY parent_id IS NOT NULL, name", id, id).map(toAccount);
+    },
+  };
+
+  const sessions: SessionStore = {
+    async insert(x) {
+      await g();
+      c.run("INSERT INTO sessions (id_hash, user_id, csrf, ip, created_at, expires_at, last_seen_at) VALUES (?,?,?,?,?,?,?)", x.idHash, x.userId, x.csrf, x.ip, x.createdAt, x.expiresAt, x.lastSeenAt);
+    },
+    async get(idHash) {
+      await g();
+      const r = c.get("SELECT * FROM sessions WHERE id_hash = ?", idHash);
+      return r ? toSession(r) : null;
+    },
+    async touch(idHash, at) {
+      await g();
+      c.run("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", at, idHash);
+    },
+    async remove(idHash) {
+      await g();
+      c.run("DELETE FROM sessions WHERE id_hash = ?", idHash);
+    },
+    async removeForUser(userId, except) {
+      await g();
+      return c.run("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userId, except ?? "");
+    },
+  };
+
+  const logins: LoginStore = {
+    async addFailure(username, ip, at) {
+      await g();
+      c.run("INSERT INTO login_failures (username, ip, at) VALUES (?,?,?)", username, ip, at);
+    },
+    async failuresForUserFrom(username, ip, since) {
+      await g();
+      return num(c.get("SELECT COUNT(*) AS n FROM login_failures WHERE username = ? AND ip = ? AND at >= ?", username, ip, since)!.n);
+    },
+    async failuresFrom(ip, since) {
+      await g();
+      return num(c.get("SELECT COUNT(*) AS n FROM login_failures WHERE ip = ? AND at >= ?", ip, since)!.n);
+    },
+    async failuresForUser(username, since) {
+      await g();
+      return num(c.get("SELECT COUNT(*) AS n FROM login_failures WHERE username = ? AND at >= ?", username, since)!.n);
+    },
+    async oldestFailure(q, since) {
+      await g();
+      const w = ["at >= ?"];
+      const p: P[] = [since];
+      if (q.username !== undefined) { w.push("username = ?"); p.push(q.username); }
+      if (q.ip !== undefined) { w.push("ip = ?"); p.push(q.ip); }
+      const r = c.get(`SELECT MIN(at) AS t FROM login_failures WHERE ${w.join(" AND ")}`, ...p);
+      return numOrNull(r?.t);
+    },
+    async clearFailures(username, ip) {
+      await g();
+      c.run("DELETE FROM login_failures WHERE username = ? AND ip = ?", username, ip);
+    },
+    async markKnownSource(userId, ip, at) {
+      await g();
+      c.run("INSERT INTO known_sources (user_id, ip, last_at) VALUES (?,?,?) ON CONFLICT (user_id, ip) DO UPDATE SET last_at = excluded.last_at", userId, ip, at);
+    },
+    async isKnownSource(userId, ip, since) {
+      await g();
+      return c.get("SELECT 1 AS k FROM known_sources WHERE user_id = ? AND ip = ? AND last_at >= ?", userId, ip, since) !== undefined;
+    },
+  };
+
+  const audit: AuditStore = {
+    async insert(e) {
+      await g();
+      c.run("INSERT INTO audit_log (id, account_id, at, actor, ip, action, target, outcome, details) VALUES (?,?,?,?,?,?,?,?,?)",
+        e.id, e.accountId, e.at, e.actor, e.ip, e.action, e.target, e.outcome, JSON.stringify(e.details));
+    },
+    async list(accountId, q) {
+      await g();
+      const w: string[] = ["account_id = ?"];
+      const p: P[] = [accountId];
+      if (q.action) { w.push("action = ?"); p.push(q.action); }
+      if (q.actor) { w.push("actor = ?"); p.push(q.actor); }
+      if (q.from !== undefined) { w.push("at >= ?"); p.push(q.from); }
+      if (q.to !== undefined) { w.push("at <= ?"); p.push(q.to); }
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "audit_log", "at DESC, id DESC", q.limit, q.offset, toAudit);
+    },
+  };
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit };
 }
 
 export interface SqliteStoreOptions {
@@ -397,6 +542,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
+  readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -408,7 +554,8 @@ export class SqliteStore implements Store {
     migrate(db);
     const root = buildStores(this.#c, () => this.#c.tx);
     ({ agents: this.agents, enrolTokens: this.enrolTokens, telemetry: this.telemetry, alerts: this.alerts, policies: this.policies,
-      actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings } = root);
+      actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
+      accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;

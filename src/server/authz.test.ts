@@ -1,0 +1,166 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FakeClock, ROLE_RANK, newId, type Role } from "../core/index.ts";
+import { tempDir, startServer } from "../../test/helpers.ts";
+import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from "./index.ts";
+
+/**
+ * ACC-1 ACC-2 The authorization matrix: every console/API route, asked by each role of
+ * account A and of account B, and with no credential. The table below is the contract;
+ * a route the server has and the table lacks (or the other way round) fails the test.
+ *
+ * scope: "list"  B may call it but must see none of A's rows;
+ *        "id"    the route names one of A's rows: B gets 404;
+ *        "own"   acts on the caller's own account or self: B is allowed like A.
+ */
+type Scope = "list" | "id" | "own";
+interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; n: number }
+interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
+
+const MATRIX: Record<string, Row> = {
+  "GET /": { access: "public", scope: "own", req: () => ({ url: "/" }) },
+  "GET /console.js": { access: "public", scope: "own", req: () => ({ url: "/console.js" }) },
+  "GET /metrics": { access: "public", scope: "own", req: () => ({ url: "/metrics" }) },
+  "GET /api/v1/health": { access: "public", scope: "own", req: () => ({ url: "/api/v1/health" }) },
+  "GET /api/v1/openapi.json": { access: "public", scope: "own", req: () => ({ url: "/api/v1/openapi.json" }) },
+  "POST /api/v1/auth/login": { access: "public", scope: "own", req: () => ({ url: "/api/v1/auth/login", payload: { username: "matrix-login", password: "matrix login passphrase" } }) },
+  "POST /api/v1/auth/logout": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/auth/logout", payload: {} }) },
+  "GET /api/v1/me": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/me" }) },
+  "POST /api/v1/auth/password": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/auth/password", payload: { currentPassword: "not it", newPassword: "another long passphrase" } }) },
+  "GET /api/v1/agents": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/agents" }) },
+  "POST /api/v1/agents/:id/revoke": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/agents/${f.agentId}/revoke`, payload: {} }) },
+  "GET /api/v1/enrolment-tokens": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/enrolment-tokens" }) },
+  "POST /api/v1/enrolment-tokens": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/enrolment-tokens", payload: { ttl: "1h" } }) },
+  "GET /api/v1/alerts": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/alerts" }) },
+  "GET /api/v1/alerts/:id": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/alerts/${f.alertId}` }) },
+  "POST /api/v1/alerts/:id/handle": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/alerts/${f.alertId}/handle`, payload: { action: "mark_handled" } }) },
+  "GET /api/v1/ip-policies": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/ip-policies" }) },
+  "POST /api/v1/ip-policies": { access: "analyst", scope: "id", req: (f) => ({ url: "/api/v1/ip-policies", payload: { assetId: f.agentId, ip: `203.0.113.${f.n % 250}`, duration: "6h" } }) },
+  "POST /api/v1/ip-policies/:id/disable": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/ip-policies/${f.policyId}/disable`, payload: {} }) },
+  "GET /api/v1/actions": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/actions" }) },
+  "GET /api/v1/allowlist": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/allowlist" }) },
+  "POST /api/v1/allowlist": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/allowlist", payload: { cidr: `198.51.100.${f.n % 250}/32` } }) },
+  "DELETE /api/v1/allowlist/:id": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/allowlist/${f.allowId}` }) },
+  "GET /api/v1/settings/defence": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/settings/defence" }) },
+  "PUT /api/v1/settings/defence": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/settings/defence", payload: { enabled: true } }) },
+  "GET /api/v1/users": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/users" }) },
+  "POST /api/v1/users": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/users", payload: { username: `new-user-${f.n}`, role: "viewer" } }) },
+  "PATCH /api/v1/users/:id": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/users/${f.userId}`, payload: { role: "analyst" } }) },
+  "GET /api/v1/tokens": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/tokens" }) },
+  "POST /api/v1/tokens": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/tokens", payload: { name: "matrix" } }) },
+  // the fixture token belongs to the caller when the caller is in A, else to a user of A
+  "DELETE /api/v1/tokens/:id": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/tokens/${f.tokenId}` }) },
+  "GET /api/v1/accounts": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/accounts" }) },
+  "POST /api/v1/accounts": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/accounts", payload: { name: `member ${f.n}` } }) },
+  "GET /api/v1/audit": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/audit" }) },
+};
+
+const ROLES: Role[] = ["admin", "analyst", "viewer"];
+const tmp = tempDir();
+let server: HostwardServer;
+const creds: Record<string, { token: string; userId: string }> = {};
+const A = "default", B = "acc_matrix_b";
+let n = 0;
+
+async function addUser(account: string, role: Role, name: string, password = "unused password 1234"): Promise<{ token: string; userId: string }> {
+  const now = Date.now();
+  const userId = newId("usr", now);
+  await server.store.users.insert({ id: userId, accountId: account, username: name, passwordHash: await hashPassword(password), role, createdAt: now, mustChangePassword: false, disabledAt: null });
+  const token = newApiTokenSecret();
+  await server.store.apiTokens.insert({ id: newId("tok", now), userId, name: "matrix", role, tokenHash: sha256hex(token), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
+  return { token, userId };
+}
+
+/** Fresh rows of account A for one request (a request may change or delete them). */
+async function fixture(callerUserId: string | null): Promise<Fixture> {
+  const s = server.store;
+  const now = Date.now();
+  const i = ++n;
+  const agentId = newId("ag", now);
+  await s.agents.insert({ id: agentId, accountId: A, hostname: `a-${i}`, version: "1", os: "linux", enrolledAt: now, lastSeenAt: now, revokedAt: null, credentialHash: "x", rejectedRecords: 0, droppedRecords: 0 });
+  const alertId = newId("al", now);
+  await s.alerts.insert({ id: alertId, accountId: A, assetId: agentId, type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: `k${i}`, firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.1", userName: null, attack: [], evidence: {}, triage: "", response: null, createdAt: now, updatedAt: now });
+  const policyId = newId("pol", now);
+  await s.policies.insert({ id: policyId, accountId: A, assetId: agentId, ip: "203.0.113.2", status: "active", reason: "r", alertId, createdBy: "defence", createdAt: now, expiresAt: now + 3_600_000, updatedAt: now, lastResult: null });
+  const allowId = newId("alw", now);
+  await s.allowlist.insert({ id: allowId, accountId: A, cidr: "192.0.2.0/24", note: "", createdAt: now, createdBy: "x" });
+  const userId = newId("usr", now);
+  await s.users.insert({ id: userId, accountId: A, username: `fixture-${i}`, passwordHash: "x", role: "viewer", createdAt: now, mustChangePassword: false, disabledAt: null });
+  const tokenId = newId("tok", now);
+  await s.apiTokens.insert({ id: tokenId, userId: callerUserId ?? userId, name: "fx", role: "viewer", tokenHash: sha256hex(newApiTokenSecret()), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
+  return { agentId, alertId, policyId, allowId, userId, tokenId, n: i };
+}
+
+before(async () => {
+  ({ server } = await startServer({ dataDir: join(tmp.dir, "s"), clock: new FakeClock(Date.now()), listen: false }));
+  await server.store.accounts.insert({ id: B, name: "Account B", parentId: null, createdAt: 0 });
+  for (const acc of [A, B]) for (const r of ROLES) creds[`${acc === A ? "A" : "B"}-${r}`] = await addUser(acc, r, `matrix-${acc}-${r}`);
+  await addUser(A, "viewer", "matrix-login", "matrix login passphrase");
+});
+after(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+test("ACC-1 every route is in the authorization matrix, and every matrix row is a route", () => {
+  const have = new Set(server.routes.map((r) => `${r.method} ${r.url}`));
+  const missing = [...have].filter((k) => !MATRIX[k]);
+  assert.deepEqual(missing, [], `routes not in the authorization matrix: ${missing.join(", ")} — add them to MATRIX`);
+  assert.deepEqual(Object.keys(MATRIX).filter((k) => !have.has(k)), [], "matrix rows without a route");
+  for (const r of server.routes) assert.equal(r.access, MATRIX[`${r.method} ${r.url}`]!.access, `${r.method} ${r.url} declares ${r.access}`);
+});
+
+for (const [key, row] of Object.entries(MATRIX)) {
+  test(`ACC-1 ACC-2 ${key}: ${row.access}${row.scope === "id" ? ", A's rows only" : row.scope === "list" ? ", lists only the caller's account" : ""}`, async () => {
+    const [method] = key.split(" ") as [string];
+    for (const who of ["none", ...ROLES.map((r) => `A-${r}`), ...ROLES.map((r) => `B-${r}`)]) {
+      const c = creds[who];
+      const fx = await fixture(who.startsWith("A-") ? c!.userId : null);
+      const { url, payload } = row.req(fx);
+      const res = await server.api.inject({ method: method as "GET", url, payload, headers: c ? { authorization: `Bearer ${c.token}` } : {} });
+      const what = `${who} → ${method} ${url}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+      assert.ok(res.statusCode < 500, what);
+      if (row.access === "public") {
+        assert.ok(![401, 403].includes(res.statusCode), what);
+        continue;
+      }
+      if (!c) {
+        assert.equal(res.statusCode, 401, what);
+        continue;
+      }
+      const role = who.slice(2) as Role;
+      if (ROLE_RANK[role] < ROLE_RANK[row.access]) {
+        assert.equal(res.statusCode, 403, what);
+        continue;
+      }
+      if (who.startsWith("A-") || row.scope === "own") {
+        assert.ok(res.statusCode < 400 || (key === "POST /api/v1/auth/password" && res.statusCode === 400), what);
+      } else if (row.scope === "id") {
+        assert.equal(res.statusCode, 404, what);
+      } else {
+        assert.equal(res.statusCode, 200, what);
+        for (const id of [fx.agentId, fx.alertId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+      }
+    }
+  });
+}
+
+test("ACC-1 a user cannot act on an account it does not manage; a master account's admin can act on its member", async () => {
+  const b = creds["B-admin"]!;
+  const denied = await server.api.inject({ url: "/api/v1/alerts", headers: { authorization: `Bearer ${b.token}`, "x-hostward-account": A } });
+  assert.equal(denied.statusCode, 403);
+  const a = creds["A-admin"]!;
+  const created = await server.api.inject({ method: "POST", url: "/api/v1/accounts", payload: { name: "Shop" }, headers: { authorization: `Bearer ${a.token}` } });
+  assert.equal(created.statusCode, 200);
+  const member = created.json().id as string;
+  const asMember = { authorization: `Bearer ${a.token}`, "x-hostward-account": member };
+  const add = await server.api.inject({ method: "POST", url: "/api/v1/allowlist", payload: { cidr: "10.99.0.0/16", note: "shop office" }, headers: asMember });
+  assert.equal(add.statusCode, 200);
+  assert.deepEqual((await server.api.inject({ url: "/api/v1/allowlist", headers: asMember })).json().items.map((e: { cidr: string }) => e.cidr), ["10.99.0.0/16"]);
+  assert.ok(!(await server.api.inject({ url: "/api/v1/allowlist", headers: { authorization: `Bearer ${a.token}` } })).body.includes("10.99.0.0/16"), "the member's rows stay in the member account");
+  // the member's own users cannot climb up to the master
+  const mUser = await addUser(member, "admin", "matrix-member-admin");
+  assert.equal((await server.api.inject({ url: "/api/v1/alerts", headers: { authorization: `Bearer ${mUser.token}`, "x-hostward-account": A } })).statusCode, 403);
+  assert.equal((await server.api.inject({ method: "POST", url: "/api/v1/accounts", payload: { name: "nested" }, headers: { authorization: `Bearer ${mUser.token}` } })).statusCode, 403, "a member account cannot make members");
+});

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import { authRoutes } from "./auth.routes.ts";
+import { assetsRoutes } from "./assets.routes.ts";
+import { alertsRoutes } from "./alerts.routes.ts";
+import { responseRoutes } from "./response.routes.ts";
+import { adminRoutes } from "./admin.routes.ts";
+import type { RouteDeps } from "./common.ts";
+
+export { createEnrolToken } from "./assets.routes.ts";
+export type { RouteDeps } from "./common.ts";
+
+/** REST API under /api/v1, described by the OpenAPI document at /api/v1/openapi.json. */
+export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  await authRoutes(app, deps);
+  await assetsRoutes(app, deps);
+  await alertsRoutes(app, deps);
+  await responseRoutes(app, deps);
+  await adminRoutes(app, deps);
+  app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
+}
