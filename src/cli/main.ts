@@ -168,14 +168,31 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
   }
   lines.push(``, `  Add a server: hostward token create --data ${cfg.dataDir}   (prints the agent command)`, `  Stop with Ctrl-C.`, ``);
   out(lines.join("\n"));
-  const stop = async () => {
+  return runUntilSignal(async () => {
     await agent?.stop();
     await server.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  });
+}
+
+/** Keeps a long-running command alive until SIGINT/SIGTERM, then stops it cleanly. */
+function runUntilSignal(stop: () => Promise<void>): Promise<number> {
+  const onSignal = () => void stop().finally(() => process.exit(0));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   return new Promise<number>(() => {});
+}
+
+/** Opens the server's store for an offline admin command, or says why it cannot. */
+async function openDataStore(cmd: string, data: string | undefined) {
+  const { loadServerConfig } = await import("../server/index.ts");
+  const { SqliteStore } = await import("../store/index.ts");
+  const cfg = loadServerConfig(data ? { dataDir: data } : {});
+  const dbPath = join(cfg.dataDir, "hostward.db");
+  if (!existsSync(dbPath)) {
+    err(`hostward ${cmd}: no Hostward data in ${cfg.dataDir} (start the server once with 'hostward server --data ${cfg.dataDir}')`);
+    return null;
+  }
+  return { cfg, store: new SqliteStore({ path: dbPath }) };
 }
 
 async function cmdAgent(args: string[]): Promise<number> {
@@ -189,13 +206,7 @@ async function cmdAgent(args: string[]): Promise<number> {
   const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
   await agent.start();
   log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
-  const stop = async () => {
-    await agent.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  return new Promise<number>(() => {});
+  return runUntilSignal(() => agent.stop());
 }
 
 async function cmdToken(args: string[]): Promise<number> {
@@ -205,12 +216,10 @@ async function cmdToken(args: string[]): Promise<number> {
     return sub === "create" || sub === "--help" || sub === "-h" || sub === undefined ? 0 : 2;
   }
   const { values: v } = parse(rest, { data: { type: "string" }, ttl: { type: "string" }, note: { type: "string" }, "server-url": { type: "string" }, api: { type: "boolean" }, user: { type: "string" }, account: { type: "string" } });
-  const { loadServerConfig, ensurePki, createEnrolToken, newApiTokenSecret, sha256hex } = await import("../server/index.ts");
-  const { SqliteStore } = await import("../store/index.ts");
-  const cfg = loadServerConfig(v.data ? { dataDir: v.data } : {});
-  const dbPath = join(cfg.dataDir, "hostward.db");
-  if (!existsSync(dbPath)) return err(`hostward token create: no Hostward data in ${cfg.dataDir} (start the server once with 'hostward server --data ${cfg.dataDir}')`), 2;
-  const store = new SqliteStore({ path: dbPath });
+  const { ensurePki, createEnrolToken, newApiTokenSecret, sha256hex } = await import("../server/index.ts");
+  const opened = await openDataStore("token create", v.data);
+  if (!opened) return 2;
+  const { cfg, store } = opened;
   try {
     const now = Date.now();
     if (v.api) {
@@ -246,13 +255,11 @@ async function cmdUser(args: string[]): Promise<number> {
   if (!username) return err("hostward user add: give the user name (hostward user add NAME --role analyst)"), 2;
   const role = v.role ?? "analyst";
   if (!["viewer", "analyst", "admin"].includes(role)) return err(`hostward user add: --role must be viewer, analyst or admin`), 2;
-  const { loadServerConfig, hashPassword, newPassword } = await import("../server/index.ts");
-  const { SqliteStore } = await import("../store/index.ts");
-  const cfg = loadServerConfig(v.data ? { dataDir: v.data } : {});
-  const dbPath = join(cfg.dataDir, "hostward.db");
-  if (!existsSync(dbPath)) return err(`hostward user add: no Hostward data in ${cfg.dataDir} (start the server once with 'hostward server --data ${cfg.dataDir}')`), 2;
+  const { hashPassword, newPassword } = await import("../server/index.ts");
   if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(username)) return err("hostward user add: a user name has letters, digits and . _ @ - only (at most 64)"), 2;
-  const store = new SqliteStore({ path: dbPath });
+  const opened = await openDataStore("user add", v.data);
+  if (!opened) return 2;
+  const { store } = opened;
   try {
     const accountId = v.account ?? DEFAULT_ACCOUNT;
     if (!(await store.accounts.get(accountId))) return err(`hostward user add: no account ${accountId}`), 2;
