@@ -181,3 +181,38 @@ export interface AuditEntry {
   outcome: "success" | "failure" | "denied";
   details: Record<string, unknown>;
 }
+
+export type ChannelKind = "email" | "webhook" | "syslog";
+
+/** ALR-9: where alerts are sent. `config` is validated per kind by the notifier. */
+export interface NotificationChannel {
+  id: string;
+  accountId: string;
+  name: string;
+  kind: ChannelKind;
+  config: Record<string, unknown>;
+  /** Alerts below this severity are not sent. */
+  minSeverity: Severity;
+  /** Alert types sent; empty = all. */
+  types: string[];
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type OutboxStatus = "pending" | "sent" | "dead";
+
+/** One notification to deliver, kept until it is delivered or given up (dead). */
+export interface OutboxItem {
+  id: string;
+  accountId: string;
+  channelId: string;
+  alertId: string | null;
+  payload: Record<string, unknown>;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}

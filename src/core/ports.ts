@@ -1,3 +1,4 @@
+import type { NotificationChannel, OutboxItem, OutboxStatus } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
 /**
@@ -161,6 +162,21 @@ export interface AuditStore {
   list(accountId: string, q: AuditQuery): Promise<Page<AuditEntry>>;
 }
 
+export interface NotificationStore {
+  insertChannel(c: NotificationChannel): Promise<void>;
+  updateChannel(c: NotificationChannel): Promise<void>;
+  deleteChannel(accountId: string, id: string): Promise<boolean>;
+  getChannel(accountId: string, id: string): Promise<NotificationChannel | null>;
+  listChannels(accountId: string): Promise<NotificationChannel[]>;
+  enqueue(items: OutboxItem[]): Promise<void>;
+  /** Pending items whose next attempt is due, oldest first (all accounts: the dispatcher). */
+  due(now: number, limit: number): Promise<OutboxItem[]>;
+  markSent(id: string, at: number): Promise<void>;
+  markRetry(id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
+  markDead(id: string, attempts: number, error: string): Promise<void>;
+  listOutbox(accountId: string, q: { status?: OutboxStatus; channelId?: string; alertId?: string; limit: number; offset: number }): Promise<Page<OutboxItem>>;
+}
+
 export interface Store {
   readonly agents: AgentStore;
   readonly enrolTokens: EnrolTokenStore;
@@ -177,6 +193,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly logins: LoginStore;
   readonly audit: AuditStore;
+  readonly notifications: NotificationStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -186,6 +186,28 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal((await s.audit.list("default", { action: "login.success", limit: 10, offset: 0 })).total, 1);
     });
 
+    test("ALR-9 notification channels and the outbox: due items, retries, dead letters, per account", async () => {
+      const ch = { id: "ch1", accountId: "default", name: "ops mail", kind: "email" as const, config: { to: ["ops@example.org"] }, minSeverity: "high" as const, types: [], enabled: true, createdAt: 1, updatedAt: 1 };
+      await s.notifications.insertChannel(ch);
+      await s.notifications.updateChannel({ ...ch, enabled: false, updatedAt: 2 });
+      assert.equal((await s.notifications.getChannel("default", "ch1"))?.enabled, false);
+      assert.equal(await s.notifications.getChannel("other", "ch1"), null);
+      assert.deepEqual((await s.notifications.listChannels("default")).map((c) => c.config), [{ to: ["ops@example.org"] }]);
+      const item = (id: string, next: number) => ({ id, accountId: "default", channelId: "ch1", alertId: "al_1", payload: { id }, status: "pending" as const, attempts: 0, nextAttemptAt: next, lastError: null, createdAt: next, sentAt: null });
+      await s.notifications.enqueue([item("o1", 10), item("o2", 20), item("o3", 30)]);
+      assert.deepEqual((await s.notifications.due(20, 10)).map((x) => x.id), ["o1", "o2"]);
+      await s.notifications.markSent("o1", 21);
+      await s.notifications.markRetry("o2", 1, 50, "connection refused");
+      await s.notifications.markDead("o3", 5, "gave up");
+      assert.deepEqual((await s.notifications.due(40, 10)).map((x) => x.id), []);
+      assert.deepEqual((await s.notifications.due(50, 10)).map((x) => [x.id, x.attempts, x.lastError]), [["o2", 1, "connection refused"]]);
+      assert.equal((await s.notifications.listOutbox("default", { status: "dead", limit: 10, offset: 0 })).items[0]?.lastError, "gave up");
+      assert.equal((await s.notifications.listOutbox("default", { status: "sent", limit: 10, offset: 0 })).items[0]?.sentAt, 21);
+      assert.equal((await s.notifications.listOutbox("other", { limit: 10, offset: 0 })).total, 0);
+      assert.equal(await s.notifications.deleteChannel("other", "ch1"), false);
+      assert.equal(await s.notifications.deleteChannel("default", "ch1"), true);
+    });
+
     test("transactions are all or nothing, and other callers wait for them", async () => {
       await assert.rejects(
         s.transaction(async (tx) => {

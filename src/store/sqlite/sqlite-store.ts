@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type {
   Account, Agent, AgentAction, Alert, AlertQuery, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, Page, PolicyStatus, Session, StoredRecord, User,
   Store, AgentStore, EnrolTokenStore, TelemetryStore, AlertStore, PolicyStore, ActionStore, AllowlistStore, UserStore, ApiTokenStore, SettingsStore,
-  AccountSettingsStore, AccountStore, SessionStore, LoginStore, AuditStore,
+  AccountSettingsStore, AccountStore, SessionStore, LoginStore, AuditStore, NotificationStore, NotificationChannel, OutboxItem,
 } from "../../core/index.ts";
 import { loadMigrations } from "../migrations/index.ts";
 
@@ -86,6 +86,15 @@ const toSession = (r: Row): Session => ({
 const toAudit = (r: Row): AuditEntry => ({
   id: str(r.id), accountId: str(r.account_id), at: num(r.at), actor: str(r.actor), ip: strOrNull(r.ip), action: str(r.action), target: strOrNull(r.target),
   outcome: str(r.outcome) as AuditEntry["outcome"], details: JSON.parse(str(r.details)),
+});
+const toChannel = (r: Row): NotificationChannel => ({
+  id: str(r.id), accountId: str(r.account_id), name: str(r.name), kind: str(r.kind) as NotificationChannel["kind"], config: JSON.parse(str(r.config)),
+  minSeverity: str(r.min_severity) as NotificationChannel["minSeverity"], types: JSON.parse(str(r.types)), enabled: num(r.enabled) === 1, createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+});
+const toOutbox = (r: Row): OutboxItem => ({
+  id: str(r.id), accountId: str(r.account_id), channelId: str(r.channel_id), alertId: strOrNull(r.alert_id), payload: JSON.parse(str(r.payload)),
+  status: str(r.status) as OutboxItem["status"], attempts: num(r.attempts), nextAttemptAt: num(r.next_attempt_at), lastError: strOrNull(r.last_error),
+  createdAt: num(r.created_at), sentAt: numOrNull(r.sent_at),
 });
 const toAllow = (r: Row): AllowEntry => ({
   id: str(r.id), accountId: str(r.account_id), cidr: str(r.cidr), note: str(r.note), createdAt: num(r.created_at), createdBy: str(r.created_by),
@@ -530,7 +539,64 @@ function buildStores(c: Conn, gate: Gate) {
     },
   };
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit };
+  const channelParams = (x: NotificationChannel): P[] => [x.accountId, x.name, x.kind, JSON.stringify(x.config), x.minSeverity, JSON.stringify(x.types), x.enabled ? 1 : 0, x.createdAt, x.updatedAt];
+  const notifications: NotificationStore = {
+    async insertChannel(x) {
+      await g();
+      c.run("INSERT INTO notification_channels (account_id, name, kind, config, min_severity, types, enabled, created_at, updated_at, id) VALUES (?,?,?,?,?,?,?,?,?,?)", ...channelParams(x), x.id);
+    },
+    async updateChannel(x) {
+      await g();
+      c.run("UPDATE notification_channels SET account_id=?, name=?, kind=?, config=?, min_severity=?, types=?, enabled=?, created_at=?, updated_at=? WHERE id = ?", ...channelParams(x), x.id);
+    },
+    async deleteChannel(accountId, id) {
+      await g();
+      return c.run("DELETE FROM notification_channels WHERE id = ? AND account_id = ?", id, accountId) > 0;
+    },
+    async getChannel(accountId, id) {
+      await g();
+      const r = c.get("SELECT * FROM notification_channels WHERE id = ? AND account_id = ?", id, accountId);
+      return r ? toChannel(r) : null;
+    },
+    async listChannels(accountId) {
+      await g();
+      return c.all("SELECT * FROM notification_channels WHERE account_id = ? ORDER BY created_at, id", accountId).map(toChannel);
+    },
+    async enqueue(items) {
+      await g();
+      for (const x of items) {
+        c.run("INSERT INTO notification_outbox (id, account_id, channel_id, alert_id, payload, status, attempts, next_attempt_at, last_error, created_at, sent_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+          x.id, x.accountId, x.channelId, x.alertId, JSON.stringify(x.payload), x.status, x.attempts, x.nextAttemptAt, x.lastError, x.createdAt, x.sentAt);
+      }
+    },
+    async due(now, limit) {
+      await g();
+      return c.all("SELECT * FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit).map(toOutbox);
+    },
+    async markSent(id, at) {
+      await g();
+      c.run("UPDATE notification_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?", at, id);
+    },
+    async markRetry(id, attempts, nextAt, error) {
+      await g();
+      c.run("UPDATE notification_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", attempts, nextAt, error, id);
+    },
+    async markDead(id, attempts, error) {
+      await g();
+      c.run("UPDATE notification_outbox SET status = 'dead', attempts = ?, last_error = ? WHERE id = ?", attempts, error, id);
+    },
+    async listOutbox(accountId, q) {
+      await g();
+      const w: string[] = ["account_id = ?"];
+      const p: P[] = [accountId];
+      if (q.status) { w.push("status = ?"); p.push(q.status); }
+      if (q.channelId) { w.push("channel_id = ?"); p.push(q.channelId); }
+      if (q.alertId) { w.push("alert_id = ?"); p.push(q.alertId); }
+      return page(c, `WHERE ${w.join(" AND ")}`, p, "notification_outbox", "created_at DESC, id DESC", q.limit, q.offset, toOutbox);
+    },
+  };
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications };
 }
 
 export interface SqliteStoreOptions {
@@ -542,7 +608,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
-  readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit;
+  readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -555,7 +621,8 @@ export class SqliteStore implements Store {
     const root = buildStores(this.#c, () => this.#c.tx);
     ({ agents: this.agents, enrolTokens: this.enrolTokens, telemetry: this.telemetry, alerts: this.alerts, policies: this.policies,
       actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
-      accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit } = root);
+      accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
+      notifications: this.notifications } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;
