@@ -16,8 +16,9 @@ export const ALLOWED: Record<string, string[]> = {
   store: ["core"],
   bus: ["core", "protocol"],
   agent: ["core", "protocol"],
-  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus"],
-  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent"],
+  notify: ["core", "protocol"],
+  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "notify"],
+  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent", "notify"],
 };
 const PURE = new Set(["core", "protocol", "detection"]);
 

@@ -1,5 +1,6 @@
 import { newId, type Alert, type Store, DEFAULT_ACCOUNT } from "../core/index.ts";
 import type { Detection } from "../detection/index.ts";
+import { transition } from "./lifecycle.ts";
 
 export const ALERT_EXPIRY_MS = 30 * 86_400_000;
 
@@ -51,6 +52,8 @@ export async function applyDetection(tx: Store, d: Detection, now: number, accou
     evidence: d.evidence,
     triage: d.triage,
     response: null,
+    handledHow: null,
+    whitelistedBy: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -81,7 +84,7 @@ export async function expireStaleAlerts(store: Store, now: number): Promise<numb
     const stale = await store.alerts.listStale(now - ALERT_EXPIRY_MS, 500);
     if (stale.length === 0) return total;
     await store.transaction(async (tx) => {
-      for (const a of stale) await tx.alerts.update({ ...a, status: "expired", updatedAt: now });
+      for (const a of stale) await transition(tx, a, "expired", { actor: "system", how: "no occurrence for 30 days" }, now);
     });
     total += stale.length;
   }

@@ -1,1 +1,3 @@
 export * from "./alert-service.ts";
+export * from "./lifecycle.ts";
+export * from "./whitelist.ts";

@@ -64,8 +64,58 @@ export interface Alert {
   triage: string;
   /** Why nothing was blocked, or which policy blocked it. */
   response: string | null;
+  /** ALR-1 "Handled (with how)": block / ignore / mark handled / …, with who. */
+  handledHow: string | null;
+  /** The whitelist entry or rule that whitelisted it. */
+  whitelistedBy: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** ALR-1: one status change of an alert — who, when, how, remark. */
+export interface AlertTransition {
+  id: string;
+  accountId: string;
+  alertId: string;
+  at: number;
+  from: AlertStatus;
+  to: AlertStatus;
+  actor: string;
+  how: string;
+  remark: string;
+}
+
+/** ALR-4: what whitelisting an alert stores — its type's whitelist fields with their values. */
+export interface WhitelistEntry {
+  id: string;
+  accountId: string;
+  alertType: string;
+  fields: Record<string, string>;
+  /** null = all assets, present and future. */
+  assetId: string | null;
+  sourceAlertId: string | null;
+  createdBy: string;
+  createdAt: number;
+}
+
+export type WhitelistOperator = "regex" | "contains" | "equals" | "greater" | "less";
+export const WHITELIST_OPERATORS: readonly WhitelistOperator[] = ["regex", "contains", "equals", "greater", "less"];
+
+/** ALR-6: a custom whitelist rule. Rules are OR-ed. */
+export interface WhitelistRule {
+  id: string;
+  accountId: string;
+  /** An alert type, or "*" for every type (the preview warns about such rules). */
+  alertType: string;
+  field: string;
+  operator: WhitelistOperator;
+  value: string;
+  /** null = all assets, present and future. */
+  assetId: string | null;
+  note: string;
+  createdBy: string;
+  createdAt: number;
+  deletedAt: number | null;
 }
 
 export type PolicyStatus = "pending" | "active" | "disabled" | "expired" | "failed";

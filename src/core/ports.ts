@@ -1,4 +1,4 @@
-import type { NotificationChannel, OutboxItem, OutboxStatus } from "./model.ts";
+import type { NotificationChannel, OutboxItem, OutboxStatus, AlertTransition, WhitelistEntry, WhitelistRule } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
 /**
@@ -52,7 +52,11 @@ export interface AlertQuery {
   text?: string;
   limit: number;
   offset: number;
+  /** Keyset paging: continue after this (lastSeen, id), newest first. Stable while alerts arrive. */
+  after?: { lastSeen: number; id: string };
 }
+
+export interface AlertCounts { total: number; byStatus: Record<string, number>; bySeverity: Record<string, number> }
 
 export interface AlertStore {
   insert(a: Alert): Promise<void>;
@@ -61,6 +65,12 @@ export interface AlertStore {
   findOpen(assetId: string, dedupKey: string): Promise<Alert | null>;
   update(a: Alert): Promise<void>;
   list(accountId: string, q: AlertQuery): Promise<Page<Alert>>;
+  /** Counts per status and severity for the same filters (status/severity filters ignored for their own breakdown). */
+  counts(accountId: string, q: Omit<AlertQuery, "limit" | "offset" | "after">): Promise<AlertCounts>;
+  /** Whether any alert (expired ones too) ever had this asset+dedup key: "notify only the first time". */
+  everHad(assetId: string, dedupKey: string): Promise<boolean>;
+  /** Distinct evidence keys seen on recent alerts of a type (field discovery). */
+  evidenceKeys(accountId: string, type: string, sample: number): Promise<string[]>;
   /** Alerts whose last occurrence is before `before` and are not Expired yet (all accounts: a server job). */
   listStale(before: number, limit: number): Promise<Alert[]>;
 }
@@ -162,6 +172,25 @@ export interface AuditStore {
   list(accountId: string, q: AuditQuery): Promise<Page<AuditEntry>>;
 }
 
+export interface AlertTransitionStore {
+  insert(t: AlertTransition): Promise<void>;
+  list(accountId: string, alertId: string): Promise<AlertTransition[]>;
+}
+
+export interface WhitelistStore {
+  insertEntry(e: WhitelistEntry): Promise<void>;
+  listEntries(accountId: string, alertType?: string): Promise<WhitelistEntry[]>;
+  /** Removes the entries a whitelisted alert created (ALR-5). */
+  deleteEntriesFromAlert(accountId: string, alertId: string): Promise<number>;
+  deleteEntry(accountId: string, id: string): Promise<boolean>;
+  insertRule(r: WhitelistRule): Promise<void>;
+  /** Live (not deleted) rules. */
+  listRules(accountId: string): Promise<WhitelistRule[]>;
+  getRule(accountId: string, id: string): Promise<WhitelistRule | null>;
+  /** ALR-7: a deleted rule stops matching new alerts; alerts it whitelisted stay so. */
+  deleteRule(accountId: string, id: string, at: number): Promise<boolean>;
+}
+
 export interface NotificationStore {
   insertChannel(c: NotificationChannel): Promise<void>;
   updateChannel(c: NotificationChannel): Promise<void>;
@@ -194,6 +223,8 @@ export interface Store {
   readonly logins: LoginStore;
   readonly audit: AuditStore;
   readonly notifications: NotificationStore;
+  readonly transitions: AlertTransitionStore;
+  readonly whitelist: WhitelistStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

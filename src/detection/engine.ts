@@ -29,6 +29,9 @@ export interface Detection {
   attack: string[];
   triage: string;
   response: "none" | "block_source";
+  /** ALR-4: the fields whitelisting this alert stores. */
+  whitelistFields: readonly string[];
+  notify: "every" | "first" | "never";
   evidence: Record<string, unknown>;
 }
 
@@ -286,6 +289,8 @@ export class DetectionEngine {
       attack: c.rule.attack,
       triage: c.rule.triage,
       response: c.rule.response,
+      whitelistFields: c.rule.whitelist?.fields ?? c.rule.dedupKey,
+      notify: c.rule.notify,
       evidence,
     };
   }

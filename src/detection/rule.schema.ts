@@ -31,6 +31,11 @@ export const ruleSchema = z
     after: z.object({ rule: z.string(), within: duration, join: z.array(fieldPath).min(1) }).strict().optional(),
     dedupKey: z.array(fieldPath).min(1).describe("Fields that, with the asset, make two detections the same alert (ALR-2)."),
     response: z.enum(["none", "block_source"]).default("none"),
+    whitelist: z
+      .object({ fields: z.array(fieldPath).min(1).describe("What whitelisting one of these alerts stores (ALR-4): only these fields, only those present.") })
+      .strict()
+      .optional(),
+    notify: z.enum(["every", "first", "never"]).default("every").describe("every: each time the rule fires; first: only the first alert ever for its dedup key (LOG-3); never: console only."),
     attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
     triage: z.string().default(""),
     enabled: z.boolean().default(true),

@@ -76,7 +76,8 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     return t !== undefined && clock.now() - t < OPERATOR_IP_TTL;
   };
 
-  const ingest = new IngestService({ store, rules: deps.rules ?? loadRules(), policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor });
+  const rules = deps.rules ?? loadRules();
+  const ingest = new IngestService({ store, rules, policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor });
   const warmed = await ingest.warm();
   if (warmed) log.info({ records: warmed }, "detection state rebuilt from stored telemetry");
 
@@ -111,7 +112,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   });
   installAuth(api, { store, clock, audit, rememberOperatorIp });
   api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp });
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---

@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; n: number }
+interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -54,6 +54,17 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/accounts": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/accounts" }) },
   "POST /api/v1/accounts": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/accounts", payload: { name: `member ${f.n}` } }) },
   "GET /api/v1/audit": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/audit" }) },
+  "GET /api/v1/alerts/counts": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/alerts/counts" }) },
+  "GET /api/v1/alerts/:id/history": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/alerts/${f.alertId}/history` }) },
+  "POST /api/v1/alerts/handle": { access: "analyst", scope: "list", req: (f) => ({ url: "/api/v1/alerts/handle", payload: { ids: [f.alertId], action: "ignore" } }) },
+  "POST /api/v1/alerts/unwhitelist": { access: "analyst", scope: "list", req: (f) => ({ url: "/api/v1/alerts/unwhitelist", payload: { ids: [f.whitelistedAlertId] } }) },
+  "GET /api/v1/alert-types": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/alert-types" }) },
+  "GET /api/v1/whitelist-rules": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/whitelist-rules" }) },
+  "POST /api/v1/whitelist-rules": { access: "analyst", scope: "own", req: () => ({ url: "/api/v1/whitelist-rules", payload: { alertType: "ssh_brute_force", field: "source.ip", operator: "equals", value: "192.0.2.77" } }) },
+  "DELETE /api/v1/whitelist-rules/:id": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/whitelist-rules/${f.ruleId}` }) },
+  "POST /api/v1/whitelist-rules/preview": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/whitelist-rules/preview", payload: { alertType: "*", field: "source.ip", operator: "contains", value: "203.0.113" } }) },
+  "GET /api/v1/whitelist-entries": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/whitelist-entries" }) },
+  "DELETE /api/v1/whitelist-entries/:id": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/whitelist-entries/${f.entryId}` }) },
 };
 
 const ROLES: Role[] = ["admin", "analyst", "viewer"];
@@ -80,7 +91,7 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   const agentId = newId("ag", now);
   await s.agents.insert({ id: agentId, accountId: A, hostname: `a-${i}`, version: "1", os: "linux", enrolledAt: now, lastSeenAt: now, revokedAt: null, credentialHash: "x", rejectedRecords: 0, droppedRecords: 0 });
   const alertId = newId("al", now);
-  await s.alerts.insert({ id: alertId, accountId: A, assetId: agentId, type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: `k${i}`, firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.1", userName: null, attack: [], evidence: {}, triage: "", response: null, createdAt: now, updatedAt: now });
+  await s.alerts.insert({ id: alertId, accountId: A, assetId: agentId, type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: `k${i}`, firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.1", userName: null, attack: [], evidence: {}, triage: "", response: null, handledHow: null, whitelistedBy: null, createdAt: now, updatedAt: now });
   const policyId = newId("pol", now);
   await s.policies.insert({ id: policyId, accountId: A, assetId: agentId, ip: "203.0.113.2", status: "active", reason: "r", alertId, createdBy: "defence", createdAt: now, expiresAt: now + 3_600_000, updatedAt: now, lastResult: null });
   const allowId = newId("alw", now);
@@ -89,7 +100,13 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.users.insert({ id: userId, accountId: A, username: `fixture-${i}`, passwordHash: "x", role: "viewer", createdAt: now, mustChangePassword: false, disabledAt: null });
   const tokenId = newId("tok", now);
   await s.apiTokens.insert({ id: tokenId, userId: callerUserId ?? userId, name: "fx", role: "viewer", tokenHash: sha256hex(newApiTokenSecret()), createdAt: now, expiresAt: null, revokedAt: null, lastUsedAt: null });
-  return { agentId, alertId, policyId, allowId, userId, tokenId, n: i };
+  const whitelistedAlertId = newId("al", now);
+  await s.alerts.insert({ id: whitelistedAlertId, accountId: A, assetId: agentId, type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "whitelisted_manual", dedupKey: `w${i}`, firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.3", userName: null, attack: [], evidence: {}, triage: "", response: null, handledHow: null, whitelistedBy: null, createdAt: now, updatedAt: now });
+  const ruleId = newId("wlr", now);
+  await s.whitelist.insertRule({ id: ruleId, accountId: A, alertType: "ssh_brute_force", field: "source.ip", operator: "equals", value: "203.0.113.4", assetId: null, note: "", createdBy: "x", createdAt: now, deletedAt: null });
+  const entryId = newId("wle", now);
+  await s.whitelist.insertEntry({ id: entryId, accountId: A, alertType: "ssh_brute_force", fields: { "source.ip": "203.0.113.5" }, assetId: null, sourceAlertId: whitelistedAlertId, createdBy: "x", createdAt: now });
+  return { agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, n: i };
 }
 
 before(async () => {
@@ -140,7 +157,10 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.alertId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        // bulk routes name A's alerts: each must fail as not found, never be changed
+        if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
+        else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
       }
     }
   });

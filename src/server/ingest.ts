@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import { type Agent, type Clock, type Store, type StoredRecord } from "../core/index.ts";
+import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
-import { applyDetection } from "../alerting/index.ts";
+import { applyDetection, applyWhitelists, isWhitelisted } from "../alerting/index.ts";
 import type { IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -18,6 +18,8 @@ export interface IngestDeps {
   notify: (agentId: string) => void;
   /** Operator addresses (console/API users) are never auto-blocked (BF-4). */
   isOperatorIp: (ip: string) => boolean;
+  /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
+  enqueueNotifications?: (tx: Store, alert: Alert, now: number) => Promise<unknown>;
 }
 
 /**
@@ -97,10 +99,16 @@ export class IngestService {
   }
 
   async #onDetection(tx: Store, accountId: string, d: Detection, now: number, notifyAgents: Set<string>): Promise<void> {
-    const { alert, created } = await applyDetection(tx, d, now, accountId);
+    // "notify only the first time" needs to know whether this key ever had an alert, before this one
+    const firstEver = d.notify === "first" ? !(await tx.alerts.everHad(d.assetId, d.dedupKey)) : false;
+    let { alert, created } = await applyDetection(tx, d, now, accountId);
     if (created) this.#deps.metrics.inc("hostward_alerts_opened_total", 1);
+    if (!created && !d.opened) return;
+    // whitelists apply before anything else: a whitelisted alert is never blocked and notifies no one
+    alert = await applyWhitelists(tx, alert, now);
+    if (isWhitelisted(alert.status)) return;
+    if (d.notify === "every" || (d.notify === "first" && firstEver)) await this.#deps.enqueueNotifications?.(tx, alert, now);
     if (!d.opened || d.response !== "block_source" || !d.sourceIp) return;
-    if (alert.status === "whitelisted_manual" || alert.status === "whitelisted_auto") return;
     const prior = (await tx.policies.list(alert.accountId, { assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
     let response: string;
     let allowed: string | null = null;

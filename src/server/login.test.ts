@@ -169,7 +169,7 @@ describe("ACC-1 roles", () => {
     try {
       const now = Date.now();
       await server.store.agents.insert({ id: "ag_roles", accountId: "default", hostname: "h", version: "1", os: "l", enrolledAt: now, lastSeenAt: now, revokedAt: null, credentialHash: "x", rejectedRecords: 0, droppedRecords: 0 });
-      await server.store.alerts.insert({ id: "al_roles", accountId: "default", assetId: "ag_roles", type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: "k", firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.5", userName: null, attack: [], evidence: {}, triage: "", response: null, createdAt: now, updatedAt: now });
+      await server.store.alerts.insert({ id: "al_roles", accountId: "default", assetId: "ag_roles", type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: "k", firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.5", userName: null, attack: [], evidence: {}, triage: "", response: null, handledHow: null, whitelistedBy: null, createdAt: now, updatedAt: now });
       const tok = async (username: string, role: string) => {
         await addUser(username, role, `tall green lantern ${username.length} 42`);
         const u = await server.store.users.findByName(username);
@@ -193,7 +193,10 @@ describe("ACC-1 roles", () => {
       const h = await server.api.inject({ method: "POST", url: "/api/v1/alerts/al_roles/handle", headers: analyst, payload: { action: "mark_handled", remark: "known scanner" } });
       assert.equal(h.statusCode, 200);
       assert.equal(h.json().status, "handled");
-      assert.match(h.json().response, /handled by token:tok_\w+ \(andy\): known scanner/);
+      assert.equal(h.json().handledHow, "marked handled");
+      const [t] = (await server.api.inject({ url: "/api/v1/alerts/al_roles/history", headers: viewer })).json().items;
+      assert.match(t.actor, /^token:tok_\w+ \(andy\)$/);
+      assert.equal(t.remark, "known scanner");
     } finally {
       await server.close();
     }

@@ -19,7 +19,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
     const alert = (over: Partial<Alert> = {}): Alert => ({
       id: "al_1", accountId: "default", assetId: "a1", type: "ssh_brute_force", ruleId: "hw-ssh-brute-force", name: "SSH brute force",
       severity: "high", status: "unhandled", dedupKey: "ssh_brute_force:203.0.113.9", firstSeen: 1000, lastSeen: 2000, count: 5,
-      sourceIp: "203.0.113.9", userName: null, attack: ["T1110.001"], evidence: { "source.ip": "203.0.113.9" }, triage: "", response: null,
+      sourceIp: "203.0.113.9", userName: null, attack: ["T1110.001"], evidence: { "source.ip": "203.0.113.9" }, triage: "", response: null, handledHow: null, whitelistedBy: null,
       createdAt: 1000, updatedAt: 2000, ...over,
     });
     const rec = (id: string, ts = 1): StoredRecord => ({ agentId: "ag1", id, kind: "logon", ts, receivedAt: ts, body: { id, n: ts } });

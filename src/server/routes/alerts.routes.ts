@@ -1,27 +1,97 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { normalizeIp, parseDuration, UserError, ErrorCodes, SEVERITIES } from "../../core/index.ts";
-import { principal, auditFor } from "../auth.ts";
-import { alertDto, alertSchema, blockDuration, errorSchema, pageQuery, type RouteDeps } from "./common.ts";
+import { normalizeIp, parseDuration, UserError, ErrorCodes, SEVERITIES, type Alert, type AlertQuery, type Store } from "../../core/index.ts";
+import { transition, whitelistAlert, unwhitelistAlert, STANDARD_FIELDS } from "../../alerting/index.ts";
+import { principal, auditFor, type Principal } from "../auth.ts";
+import { alertDto, alertSchema, blockDuration, errorSchema, iso, type RouteDeps } from "./common.ts";
 
-/** Alerts (ALR-10 filters) and their handling (ALR-8, the parts that exist so far). */
+const statusEnum = z.enum(["unhandled", "handled", "whitelisted_manual", "whitelisted_auto", "blocked", "expired"]);
+const filters = {
+  type: z.string().max(100).optional(),
+  severity: z.enum(SEVERITIES as ["low", "medium", "high", "critical"]).optional(),
+  status: statusEnum.optional(),
+  assetId: z.string().max(100).optional(),
+  sourceIp: z.string().max(64).optional(),
+  from: z.iso.datetime().optional().describe("Last occurrence at or after."),
+  to: z.iso.datetime().optional().describe("First occurrence at or before."),
+  q: z.string().max(200).optional().describe("Free text: name, type, source address, user name."),
+};
+type Filters = { type?: string; severity?: Alert["severity"]; status?: Alert["status"]; assetId?: string; sourceIp?: string; from?: string; to?: string; q?: string };
+
+function toQuery(q: Filters): Omit<AlertQuery, "limit" | "offset"> {
+  return { type: q.type, severity: q.severity, status: q.status, assetId: q.assetId, sourceIp: q.sourceIp ? (normalizeIp(q.sourceIp) ?? q.sourceIp) : undefined, from: q.from ? Date.parse(q.from) : undefined, to: q.to ? Date.parse(q.to) : undefined, text: q.q };
+}
+
+/** Opaque keyset cursor: the (lastSeen, id) of the last alert of a page. */
+const encodeCursor = (a: Alert) => Buffer.from(JSON.stringify([a.lastSeen, a.id])).toString("base64url");
+function decodeCursor(c: string): { lastSeen: number; id: string } {
+  try {
+    const [lastSeen, id] = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as [number, string];
+    if (typeof lastSeen === "number" && typeof id === "string") return { lastSeen, id };
+  } catch {
+    /* fall through */
+  }
+  throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, "the cursor is not one this API gave out");
+}
+
+const handleBody = z.object({
+  action: z.enum(["block", "ignore", "mark_handled", "whitelist"]).describe("ALR-8"),
+  duration: blockDuration.optional().describe("For block: 6h, 12h, 1d, 7d or permanent (default 12h)."),
+  scope: z.enum(["asset", "all"]).default("asset").describe("For whitelist: this asset only, or all assets (present and future)."),
+  remark: z.string().max(1000).default(""),
+});
+type HandleBody = z.infer<typeof handleBody>;
+
+/** Alerts (ALR-10 lists), their history (ALR-1) and handling (ALR-4, ALR-5, ALR-8). */
 export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, clock } = deps;
+  const whitelistFields = (type: string) => {
+    const r = deps.rules.find((x) => x.type === type);
+    return r ? (r.whitelist?.fields ?? r.dedupKey) : ["source.ip"];
+  };
+
+  /** One alert's handling, inside the caller's transaction; returns the agent to wake, if any. */
+  async function handle(tx: Store, p: Principal, a: Alert, b: HandleBody, now: number): Promise<{ alert: Alert; wake: string | null }> {
+    if (a.status === "blocked") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "a precision-defence (Blocked) alert is never changed");
+    const ch = { actor: p.actor, remark: b.remark };
+    switch (b.action) {
+      case "whitelist":
+        return { alert: await whitelistAlert(tx, a, whitelistFields(a.type), b.scope, { ...ch, how: "whitelisted" }, now), wake: null };
+      case "ignore":
+        return { alert: await transition(tx, a, "handled", { ...ch, how: "ignored" }, now), wake: null };
+      case "mark_handled":
+        return { alert: await transition(tx, a, "handled", { ...ch, how: "marked handled" }, now), wake: null };
+      case "block": {
+        if (!a.sourceIp) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert has no source address to block");
+        const d = b.duration ?? "12h";
+        const r = await deps.policies.block(tx, { accountId: p.accountId, assetId: a.assetId, ip: a.sourceIp, reason: `${a.name} (${a.type}), handled by ${p.actor}`, alertId: a.id, createdBy: p.actor, duration: d === "permanent" ? null : parseDuration(d) }, now);
+        if (r.kind === "allowlisted") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, `${a.sourceIp} is allowlisted (${r.entry}); remove it from the allowlist to block it`);
+        const how = `blocked ${a.sourceIp} for ${d === "permanent" ? "good" : d}${r.kind === "already" ? ` (already blocked by ${r.policy.id})` : ` by ${r.kind === "blocked" ? r.policy.id : "policy"}`}`;
+        return { alert: await transition(tx, a, "handled", { ...ch, how }, now), wake: r.kind === "blocked" ? r.action.agentId : null };
+      }
+    }
+  }
 
   app.get("/api/v1/alerts", {
     config: { access: "viewer" },
     schema: {
-      tags: ["alerts"], description: "The account's alerts, newest first (ALR-10).",
-      querystring: z.object({ type: z.string().optional(), severity: z.enum(SEVERITIES as ["low", "medium", "high", "critical"]).optional(), status: z.enum(["unhandled", "handled", "whitelisted_manual", "whitelisted_auto", "blocked", "expired"]).optional(), assetId: z.string().optional(), sourceIp: z.string().optional(), from: z.iso.datetime().optional(), to: z.iso.datetime().optional(), q: z.string().max(200).optional(), ...pageQuery }),
-      response: { 200: z.object({ items: z.array(alertSchema), total: z.number() }) },
+      tags: ["alerts"], description: "The account's alerts, newest first (ALR-10). Page with `cursor` (stable while alerts arrive) or `offset`.",
+      querystring: z.object({ ...filters, limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0), cursor: z.string().max(200).optional() }),
+      response: { 200: z.object({ items: z.array(alertSchema), total: z.number(), nextCursor: z.string().nullable() }) },
     },
   }, async (req) => {
     const q = req.query;
-    const page = await store.alerts.list(principal(req).accountId, { type: q.type, severity: q.severity, status: q.status, assetId: q.assetId, sourceIp: q.sourceIp ? (normalizeIp(q.sourceIp) ?? q.sourceIp) : undefined, from: q.from ? Date.parse(q.from) : undefined, to: q.to ? Date.parse(q.to) : undefined, text: q.q, limit: q.limit, offset: q.offset });
-    return { items: page.items.map(alertDto), total: page.total };
+    const page = await store.alerts.list(principal(req).accountId, { ...toQuery(q), limit: q.limit, offset: q.offset, after: q.cursor ? decodeCursor(q.cursor) : undefined });
+    const last = page.items.at(-1);
+    return { items: page.items.map(alertDto), total: page.total, nextCursor: last && page.items.length === q.limit ? encodeCursor(last) : null };
   });
+
+  app.get("/api/v1/alerts/counts", {
+    config: { access: "viewer" },
+    schema: { tags: ["alerts"], description: "Counts per status and per severity for the same filters (ALR-10).", querystring: z.object(filters), response: { 200: z.object({ total: z.number(), byStatus: z.record(z.string(), z.number()), bySeverity: z.record(z.string(), z.number()) }) } },
+  }, async (req) => store.alerts.counts(principal(req).accountId, toQuery(req.query)));
 
   app.get("/api/v1/alerts/:id", { config: { access: "viewer" }, schema: { tags: ["alerts"], params: z.object({ id: z.string() }), response: { 200: alertSchema, 404: errorSchema } } }, async (req) => {
     const a = await store.alerts.get(principal(req).accountId, req.params.id);
@@ -29,37 +99,91 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
     return alertDto(a);
   });
 
+  app.get("/api/v1/alerts/:id/history", {
+    config: { access: "viewer" },
+    schema: { tags: ["alerts"], description: "Every status change of the alert: who, when, how, remark (ALR-1).", params: z.object({ id: z.string() }), response: { 200: z.object({ items: z.array(z.object({ at: z.string(), from: z.string(), to: z.string(), actor: z.string(), how: z.string(), remark: z.string() })) }), 404: errorSchema } },
+  }, async (req) => {
+    const p = principal(req);
+    if (!(await store.alerts.get(p.accountId, req.params.id))) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${req.params.id}`);
+    return { items: (await store.transitions.list(p.accountId, req.params.id)).map((t) => ({ at: iso(t.at)!, from: t.from, to: t.to, actor: t.actor, how: t.how, remark: t.remark })) };
+  });
+
   app.post("/api/v1/alerts/:id/handle", {
     config: { access: "analyst" },
-    schema: {
-      tags: ["alerts"], description: "Handles an alert: mark it handled, ignore it, or block its source on its asset for a period (ALR-8).",
-      params: z.object({ id: z.string() }),
-      body: z.object({ action: z.enum(["mark_handled", "ignore", "block"]), duration: blockDuration.optional(), remark: z.string().max(1000).default("") }),
-      response: { 200: alertSchema, 404: errorSchema, 409: errorSchema },
-    },
+    schema: { tags: ["alerts"], description: "Handles an alert (ALR-8): block its source on its asset for 6 h, 12 h, 1 d, 7 d or permanently; ignore; mark handled; whitelist (ALR-4).", params: z.object({ id: z.string() }), body: handleBody, response: { 200: alertSchema, 404: errorSchema, 409: errorSchema } },
   }, async (req) => {
     const p = principal(req);
     const now = clock.now();
-    const { action, duration, remark } = req.body;
     const out = await store.transaction(async (tx) => {
       const a = await tx.alerts.get(p.accountId, req.params.id);
       if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${req.params.id}`);
-      let how = action === "ignore" ? `ignored by ${p.actor}` : `handled by ${p.actor}`;
-      let notifyAgent: string | null = null;
-      if (action === "block") {
-        if (!a.sourceIp) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert has no source address to block");
-        const d = duration ?? "12h";
-        const r = await deps.policies.block(tx, { accountId: p.accountId, assetId: a.assetId, ip: a.sourceIp, reason: `${a.name} (${a.type}), handled by ${p.actor}`, alertId: a.id, createdBy: p.actor, duration: d === "permanent" ? null : parseDuration(d) }, now);
-        if (r.kind === "allowlisted") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, `${a.sourceIp} is allowlisted (${r.entry}); remove it from the allowlist to block it`);
-        if (r.kind === "blocked") notifyAgent = r.action.agentId;
-        how = `blocked ${a.sourceIp} for ${d} by ${p.actor}`;
-      }
-      const next = { ...a, status: "handled" as const, response: remark ? `${how}: ${remark}` : how, updatedAt: now };
-      await tx.alerts.update(next);
-      return { alert: next, notifyAgent };
+      return handle(tx, p, a, req.body, now);
     });
-    if (out.notifyAgent) deps.notify(out.notifyAgent);
-    await auditFor(deps.audit, req, `alert.${action}`, req.params.id, { duration, remark });
+    if (out.wake) deps.notify(out.wake);
+    await auditFor(deps.audit, req, `alert.${req.body.action}`, req.params.id, { duration: req.body.duration, scope: req.body.action === "whitelist" ? req.body.scope : undefined, remark: req.body.remark });
     return alertDto(out.alert);
+  });
+
+  const bulkResult = z.object({ results: z.array(z.object({ id: z.string(), ok: z.boolean(), status: z.string().nullable(), error: z.string().nullable() })) });
+  app.post("/api/v1/alerts/handle", {
+    config: { access: "analyst" },
+    schema: { tags: ["alerts"], description: "Handles many alerts at once; each succeeds or fails on its own.", body: handleBody.extend({ ids: z.array(z.string().max(100)).min(1).max(500) }), response: { 200: bulkResult } },
+  }, async (req) => {
+    const p = principal(req);
+    const now = clock.now();
+    const results: z.infer<typeof bulkResult>["results"] = [];
+    for (const id of new Set(req.body.ids)) {
+      try {
+        const out = await store.transaction(async (tx) => {
+          const a = await tx.alerts.get(p.accountId, id);
+          if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${id}`);
+          return handle(tx, p, a, req.body, now);
+        });
+        if (out.wake) deps.notify(out.wake);
+        results.push({ id, ok: true, status: out.alert.status, error: null });
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        results.push({ id, ok: false, status: null, error: e.message });
+      }
+    }
+    await auditFor(deps.audit, req, `alert.${req.body.action}`, `${results.filter((r) => r.ok).length} alerts`, { ids: req.body.ids, remark: req.body.remark });
+    return { results };
+  });
+
+  app.post("/api/v1/alerts/unwhitelist", {
+    config: { access: "analyst" },
+    schema: { tags: ["alerts"], description: "Removes alerts from the whitelist, one or many (ALR-5): they return to Unhandled, and the whitelist entries they created are deleted.", body: z.object({ ids: z.array(z.string().max(100)).min(1).max(500), remark: z.string().max(1000).default("") }), response: { 200: bulkResult } },
+  }, async (req) => {
+    const p = principal(req);
+    const now = clock.now();
+    const results: z.infer<typeof bulkResult>["results"] = [];
+    for (const id of new Set(req.body.ids)) {
+      try {
+        const a = await store.transaction(async (tx) => {
+          const a = await tx.alerts.get(p.accountId, id);
+          if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${id}`);
+          return unwhitelistAlert(tx, a, { actor: p.actor, how: "removed from the whitelist", remark: req.body.remark }, now);
+        });
+        results.push({ id, ok: true, status: a.status, error: null });
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        results.push({ id, ok: false, status: null, error: e.message });
+      }
+    }
+    await auditFor(deps.audit, req, "alert.unwhitelist", `${results.filter((r) => r.ok).length} alerts`, { ids: req.body.ids, remark: req.body.remark });
+    return { results };
+  });
+
+  app.get("/api/v1/alert-types", {
+    config: { access: "viewer" },
+    schema: { tags: ["alerts"], description: "Every alert type with its dedup key (ALR-2), what whitelisting stores (ALR-4), and the fields a whitelist rule can test (ALR-6).", response: { 200: z.object({ items: z.array(z.object({ type: z.string(), name: z.string(), severity: z.string(), dedupKey: z.array(z.string()), whitelistFields: z.array(z.string()), notify: z.string(), fields: z.array(z.string()) })) }) } },
+  }, async (req) => {
+    const p = principal(req);
+    const items = [];
+    for (const r of deps.rules) {
+      const seen = await store.alerts.evidenceKeys(p.accountId, r.type, 200);
+      items.push({ type: r.type, name: r.name, severity: r.severity, dedupKey: ["asset.id", ...r.dedupKey], whitelistFields: [...(r.whitelist?.fields ?? r.dedupKey)], notify: r.notify, fields: [...new Set([...STANDARD_FIELDS, ...seen])].sort() });
+    }
+    return { items };
   });
 }

@@ -3,6 +3,7 @@ import type { Alert, Clock, IpPolicy, Store } from "../../core/index.ts";
 import type { IpPolicyService } from "../../response/index.ts";
 import type { AuditFn, LoginService } from "../login-service.ts";
 import type { Pki } from "../pki.ts";
+import type { Rule } from "../../detection/index.ts";
 
 export interface RouteDeps {
   store: Store;
@@ -15,6 +16,8 @@ export interface RouteDeps {
   /** How an agent reaches this server, for the enrol command shown to operators. */
   agentUrl: () => string;
   defenceDefault: boolean;
+  /** The detection rules in force (alert types, dedup keys, whitelist fields). */
+  rules: Rule[];
   /** BF-4: an address a user signed in from is never auto-blocked. */
   rememberOperatorIp: (ip: string) => void;
 }
@@ -29,6 +32,7 @@ export const alertSchema = z.object({
   status: z.string(), dedupKey: z.string(), firstSeen: z.string(), lastSeen: z.string(), count: z.number(),
   source: z.object({ ip: z.string().nullable() }), user: z.object({ name: z.string().nullable() }),
   attack: z.array(z.string()), evidence: z.record(z.string(), z.unknown()), triage: z.string(), response: z.string().nullable(),
+  handledHow: z.string().nullable(), whitelistedBy: z.string().nullable(),
 });
 export const policySchema = z.object({
   id: z.string(), assetId: z.string(), ip: z.string(), status: z.string(), reason: z.string(), alertId: z.string().nullable(),
@@ -39,7 +43,7 @@ export function alertDto(a: Alert): z.infer<typeof alertSchema> {
   return {
     id: a.id, assetId: a.assetId, type: a.type, ruleId: a.ruleId, name: a.name, severity: a.severity, status: a.status, dedupKey: a.dedupKey,
     firstSeen: iso(a.firstSeen)!, lastSeen: iso(a.lastSeen)!, count: a.count, source: { ip: a.sourceIp }, user: { name: a.userName },
-    attack: a.attack, evidence: a.evidence, triage: a.triage, response: a.response,
+    attack: a.attack, evidence: a.evidence, triage: a.triage, response: a.response, handledHow: a.handledHow, whitelistedBy: a.whitelistedBy,
   };
 }
 

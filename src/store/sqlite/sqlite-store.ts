@@ -5,6 +5,7 @@ import type {
   Account, Agent, AgentAction, Alert, AlertQuery, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, Page, PolicyStatus, Session, StoredRecord, User,
   Store, AgentStore, EnrolTokenStore, TelemetryStore, AlertStore, PolicyStore, ActionStore, AllowlistStore, UserStore, ApiTokenStore, SettingsStore,
   AccountSettingsStore, AccountStore, SessionStore, LoginStore, AuditStore, NotificationStore, NotificationChannel, OutboxItem,
+  AlertTransition, AlertTransitionStore, WhitelistEntry, WhitelistRule, WhitelistStore, AlertCounts,
 } from "../../core/index.ts";
 import { loadMigrations } from "../migrations/index.ts";
 
@@ -67,7 +68,20 @@ const toAlert = (r: Row): Alert => ({
   severity: str(r.severity) as Alert["severity"], status: str(r.status) as Alert["status"], dedupKey: str(r.dedup_key),
   firstSeen: num(r.first_seen), lastSeen: num(r.last_seen), count: num(r.count), sourceIp: strOrNull(r.source_ip), userName: strOrNull(r.user_name),
   attack: JSON.parse(str(r.attack)), evidence: JSON.parse(str(r.evidence)), triage: str(r.triage), response: strOrNull(r.response),
+  handledHow: strOrNull(r.handled_how), whitelistedBy: strOrNull(r.whitelisted_by),
   createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+});
+const toTransition = (r: Row): AlertTransition => ({
+  id: str(r.id), accountId: str(r.account_id), alertId: str(r.alert_id), at: num(r.at), from: str(r.from_status) as AlertTransition["from"],
+  to: str(r.to_status) as AlertTransition["to"], actor: str(r.actor), how: str(r.how), remark: str(r.remark),
+});
+const toEntry = (r: Row): WhitelistEntry => ({
+  id: str(r.id), accountId: str(r.account_id), alertType: str(r.alert_type), fields: JSON.parse(str(r.fields)), assetId: strOrNull(r.asset_id),
+  sourceAlertId: strOrNull(r.source_alert_id), createdBy: str(r.created_by), createdAt: num(r.created_at),
+});
+const toRule = (r: Row): WhitelistRule => ({
+  id: str(r.id), accountId: str(r.account_id), alertType: str(r.alert_type), field: str(r.field), operator: str(r.operator) as WhitelistRule["operator"],
+  value: str(r.value), assetId: strOrNull(r.asset_id), note: str(r.note), createdBy: str(r.created_by), createdAt: num(r.created_at), deletedAt: numOrNull(r.deleted_at),
 });
 const toPolicy = (r: Row): IpPolicy => ({
   id: str(r.id), accountId: str(r.account_id), assetId: str(r.asset_id), ip: str(r.ip), status: str(r.status) as PolicyStatus,
@@ -210,12 +224,28 @@ function buildStores(c: Conn, gate: Gate) {
   };
 
   const alertParams = (a: Alert): P[] => [a.accountId, a.assetId, a.type, a.ruleId, a.name, a.severity, a.status, a.dedupKey, a.firstSeen, a.lastSeen, a.count,
-    a.sourceIp, a.userName, JSON.stringify(a.attack), JSON.stringify(a.evidence), a.triage, a.response, a.createdAt, a.updatedAt];
+    a.sourceIp, a.userName, JSON.stringify(a.attack), JSON.stringify(a.evidence), a.triage, a.response, a.handledHow, a.whitelistedBy, a.createdAt, a.updatedAt];
+  /** WHERE clause of an alert query (account first: every index starts with it). */
+  const alertWhere = (accountId: string, q: Omit<AlertQuery, "limit" | "offset">, skip: Set<string> = new Set()) => {
+    const w: string[] = ["account_id = ?"];
+    const p: P[] = [accountId];
+    const eq = (col: string, v: string | undefined) => { if (v !== undefined && !skip.has(col)) { w.push(`${col} = ?`); p.push(v); } };
+    eq("type", q.type); eq("severity", q.severity); eq("status", q.status); eq("asset_id", q.assetId); eq("source_ip", q.sourceIp);
+    if (q.from !== undefined) { w.push("last_seen >= ?"); p.push(q.from); }
+    if (q.to !== undefined) { w.push("first_seen <= ?"); p.push(q.to); }
+    if (q.text) {
+      // attacker text is data: a bound parameter, LIKE wildcards escaped
+      const like = `%${q.text.replace(/[\\%_]/g, (m) => "\\" + m)}%`;
+      w.push("(name LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')");
+      p.push(like, like, like, like);
+    }
+    return { w, p };
+  };
   const alerts: AlertStore = {
     async insert(a) {
       await g();
-      c.run(`INSERT INTO alerts (account_id, asset_id, type, rule_id, name, severity, status, dedup_key, first_seen, last_seen, count, source_ip, user_name, attack, evidence, triage, response, created_at, updated_at, id)
-             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, ...alertParams(a), a.id);
+      c.run(`INSERT INTO alerts (account_id, asset_id, type, rule_id, name, severity, status, dedup_key, first_seen, last_seen, count, source_ip, user_name, attack, evidence, triage, response, handled_how, whitelisted_by, created_at, updated_at, id)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, ...alertParams(a), a.id);
     },
     async get(accountId, id) {
       await g();
@@ -229,24 +259,43 @@ function buildStores(c: Conn, gate: Gate) {
     },
     async update(a) {
       await g();
-      c.run(`UPDATE alerts SET account_id=?, asset_id=?, type=?, rule_id=?, name=?, severity=?, status=?, dedup_key=?, first_seen=?, last_seen=?, count=?, source_ip=?, user_name=?, attack=?, evidence=?, triage=?, response=?, created_at=?, updated_at=? WHERE id = ?`,
+      c.run(`UPDATE alerts SET account_id=?, asset_id=?, type=?, rule_id=?, name=?, severity=?, status=?, dedup_key=?, first_seen=?, last_seen=?, count=?, source_ip=?, user_name=?, attack=?, evidence=?, triage=?, response=?, handled_how=?, whitelisted_by=?, created_at=?, updated_at=? WHERE id = ?`,
         ...alertParams(a), a.id);
     },
     async list(accountId: string, q: AlertQuery) {
       await g();
-      const w: string[] = ["account_id = ?"];
-      const p: P[] = [accountId];
-      const eq = (col: string, v: string | undefined) => { if (v !== undefined) { w.push(`${col} = ?`); p.push(v); } };
-      eq("type", q.type); eq("severity", q.severity); eq("status", q.status); eq("asset_id", q.assetId); eq("source_ip", q.sourceIp);
-      if (q.from !== undefined) { w.push("last_seen >= ?"); p.push(q.from); }
-      if (q.to !== undefined) { w.push("first_seen <= ?"); p.push(q.to); }
-      if (q.text) {
-        // attacker text is data: a bound parameter, LIKE wildcards escaped
-        const like = `%${q.text.replace(/[\\%_]/g, (m) => "\\" + m)}%`;
-        w.push("(name LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')");
-        p.push(like, like, like, like);
+      const { w, p } = alertWhere(accountId, q);
+      const total = num(c.get(`SELECT COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")}`, ...p)!.n);
+      if (q.after) {
+        w.push("(last_seen < ? OR (last_seen = ? AND id < ?))");
+        p.push(q.after.lastSeen, q.after.lastSeen, q.after.id);
       }
-      return page(c, `WHERE ${w.join(" AND ")}`, p, "alerts", "last_seen DESC, id", q.limit, q.offset, toAlert);
+      const items = c.all(`SELECT * FROM alerts WHERE ${w.join(" AND ")} ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?`, ...p, q.limit, q.after ? 0 : q.offset).map(toAlert);
+      return { items, total };
+    },
+    async counts(accountId, q) {
+      await g();
+      const by = (col: string) => {
+        const { w, p } = alertWhere(accountId, q, new Set([col]));
+        const out: Record<string, number> = {};
+        for (const r of c.all(`SELECT ${col} AS k, COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")} GROUP BY ${col}`, ...p)) out[str(r.k)] = num(r.n);
+        return out;
+      };
+      const { w, p } = alertWhere(accountId, q);
+      const counts: AlertCounts = { total: num(c.get(`SELECT COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")}`, ...p)!.n), byStatus: by("status"), bySeverity: by("severity") };
+      return counts;
+    },
+    async everHad(assetId, dedupKey) {
+      await g();
+      return c.get("SELECT 1 AS x FROM alerts WHERE asset_id = ? AND dedup_key = ? LIMIT 1", assetId, dedupKey) !== undefined;
+    },
+    async evidenceKeys(accountId, type, sample) {
+      await g();
+      const keys = new Set<string>();
+      for (const r of c.all("SELECT evidence FROM alerts WHERE account_id = ? AND type = ? ORDER BY last_seen DESC LIMIT ?", accountId, type, sample)) {
+        for (const k of Object.keys(JSON.parse(str(r.evidence)) as object)) keys.add(k);
+      }
+      return [...keys].sort();
     },
     async listStale(before, limit) {
       await g();
@@ -596,7 +645,54 @@ function buildStores(c: Conn, gate: Gate) {
     },
   };
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications };
+  const transitions: AlertTransitionStore = {
+    async insert(t) {
+      await g();
+      c.run("INSERT INTO alert_transitions (id, account_id, alert_id, at, from_status, to_status, actor, how, remark) VALUES (?,?,?,?,?,?,?,?,?)", t.id, t.accountId, t.alertId, t.at, t.from, t.to, t.actor, t.how, t.remark);
+    },
+    async list(accountId, alertId) {
+      await g();
+      return c.all("SELECT * FROM alert_transitions WHERE account_id = ? AND alert_id = ? ORDER BY at, id", accountId, alertId).map(toTransition);
+    },
+  };
+
+  const whitelist: WhitelistStore = {
+    async insertEntry(e) {
+      await g();
+      c.run("INSERT INTO whitelist_entries (id, account_id, alert_type, fields, asset_id, source_alert_id, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)", e.id, e.accountId, e.alertType, JSON.stringify(e.fields), e.assetId, e.sourceAlertId, e.createdBy, e.createdAt);
+    },
+    async listEntries(accountId, alertType) {
+      await g();
+      return (alertType === undefined ? c.all("SELECT * FROM whitelist_entries WHERE account_id = ? ORDER BY created_at, id", accountId) : c.all("SELECT * FROM whitelist_entries WHERE account_id = ? AND alert_type = ? ORDER BY created_at, id", accountId, alertType)).map(toEntry);
+    },
+    async deleteEntriesFromAlert(accountId, alertId) {
+      await g();
+      return c.run("DELETE FROM whitelist_entries WHERE account_id = ? AND source_alert_id = ?", accountId, alertId);
+    },
+    async deleteEntry(accountId, id) {
+      await g();
+      return c.run("DELETE FROM whitelist_entries WHERE account_id = ? AND id = ?", accountId, id) > 0;
+    },
+    async insertRule(r) {
+      await g();
+      c.run("INSERT INTO whitelist_rules (id, account_id, alert_type, field, operator, value, asset_id, note, created_by, created_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", r.id, r.accountId, r.alertType, r.field, r.operator, r.value, r.assetId, r.note, r.createdBy, r.createdAt, r.deletedAt);
+    },
+    async listRules(accountId) {
+      await g();
+      return c.all("SELECT * FROM whitelist_rules WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id", accountId).map(toRule);
+    },
+    async getRule(accountId, id) {
+      await g();
+      const r = c.get("SELECT * FROM whitelist_rules WHERE account_id = ? AND id = ?", accountId, id);
+      return r ? toRule(r) : null;
+    },
+    async deleteRule(accountId, id, at) {
+      await g();
+      return c.run("UPDATE whitelist_rules SET deleted_at = ? WHERE account_id = ? AND id = ? AND deleted_at IS NULL", at, accountId, id) > 0;
+    },
+  };
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist };
 }
 
 export interface SqliteStoreOptions {
@@ -609,6 +705,7 @@ export class SqliteStore implements Store {
   readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
   readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
+  readonly transitions; readonly whitelist;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -622,7 +719,7 @@ export class SqliteStore implements Store {
     ({ agents: this.agents, enrolTokens: this.enrolTokens, telemetry: this.telemetry, alerts: this.alerts, policies: this.policies,
       actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
       accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
-      notifications: this.notifications } = root);
+      notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;
