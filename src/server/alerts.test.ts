@@ -287,7 +287,7 @@ describe("alert lifecycle (ALR)", () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = (await api(`/api/v1/alerts?limit=7${cursor ? `&cursor=${cursor}` : ""}`)).body;
+        const page: { items: { id: string }[]; nextCursor: string | null } = (await api(`/api/v1/alerts?limit=7${cursor ? `&cursor=${cursor}` : ""}`)).body;
         seen.push(...page.items.map((a: { id: string }) => a.id));
         cursor = page.nextCursor;
         clock.advance(60_000);

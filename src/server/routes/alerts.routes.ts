@@ -57,8 +57,17 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
     if (a.status === "blocked") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "a precision-defence (Blocked) alert is never changed");
     const ch = { actor: p.actor, remark: b.remark };
     switch (b.action) {
-      case "whitelist":
-        return { alert: await whitelistAlert(tx, a, whitelistFields(a.type), b.scope, { ...ch, how: "whitelisted" }, now), wake: null };
+      case "whitelist": {
+        const alert = await whitelistAlert(tx, a, whitelistFields(a.type), b.scope, { ...ch, how: "whitelisted" }, now);
+        // a whitelisted source is never kept blocked: lift the blocks this alert caused
+        let wake: string | null = null;
+        for (const pol of (await tx.policies.list(p.accountId, { assetId: a.assetId, ip: a.sourceIp ?? "", limit: 50, offset: 0 })).items) {
+          if (pol.alertId !== a.id || (pol.status !== "active" && pol.status !== "pending")) continue;
+          await deps.policies.disable(tx, p.accountId, pol.id, `${p.actor} (alert whitelisted)`, now);
+          wake = pol.assetId;
+        }
+        return { alert, wake };
+      }
       case "ignore":
         return { alert: await transition(tx, a, "handled", { ...ch, how: "ignored" }, now), wake: null };
       case "mark_handled":
