@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FakeClock } from "../core/index.ts";
 import { tempDir, startServer, enrolToken } from "../../test/helpers.ts";
+import { loadRules } from "../../content/rules.ts";
+import type { Rule } from "../detection/index.ts";
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -11,9 +13,9 @@ let n = 0;
 type Asset = { agentId: string; secret: string };
 
 /** A server with a fake clock and two enrolled assets; sshd failures go in through the agent channel. */
-async function setup(opts: { defence?: boolean } = {}) {
+async function setup(opts: { defence?: boolean; rules?: Rule[] } = {}) {
   const clock = new FakeClock("2026-06-01T08:00:00Z");
-  const { server, adminToken } = await startServer({ dataDir: join(tmp.dir, `s${n++}`), clock, listen: false });
+  const { server, adminToken } = await startServer({ dataDir: join(tmp.dir, `s${n++}`), clock, listen: false, rules: opts.rules });
   if (opts.defence === false) await server.store.accountSettings.set("default", "defence.enabled", false);
   const enrol = async (hostname: string): Promise<Asset> => {
     const en = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/enrol", payload: { token: await enrolToken(server), hostname, version: "1", os: "linux" } });
@@ -296,6 +298,50 @@ describe("alert lifecycle (ALR)", () => {
       assert.equal(new Set(seen).size, seen.length, "no alert twice");
       assert.deepEqual(seen, all.items.map((a: { id: string }) => a.id), "every alert of the first view, in order");
       assert.equal((await api("/api/v1/alerts?cursor=garbage")).status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("ALR-9 ALR-6 a new alert is queued for the channels that want it; whitelisted alerts notify no one; a burst notifies once", async () => {
+    const { server, clock, web, attack, api } = await setup({ defence: false });
+    try {
+      const ch = (name: string, minSeverity: string, types: string[]) => ({ id: `ch_${name}`, accountId: "default", name, kind: "webhook" as const, config: { url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef0123" }, minSeverity: minSeverity as "high", types, enabled: true, createdAt: 0, updatedAt: 0 });
+      await server.store.notifications.insertChannel(ch("all-high", "high", []));
+      await server.store.notifications.insertChannel(ch("critical-only", "critical", []));
+      await server.store.notifications.insertChannel(ch("other-type", "low", ["web_shell"]));
+      await api("/api/v1/whitelist-rules", "POST", { alertType: "ssh_brute_force", field: "source.ip", operator: "equals", value: "198.51.100.99" });
+      await attack(web, "203.0.113.150", 12); // one burst: one notification, not twelve
+      await attack(web, "198.51.100.99", 8); // whitelisted: none
+      const outbox = async () => (await server.store.notifications.listOutbox("default", { limit: 100, offset: 0 })).items;
+      let items = await outbox();
+      assert.deepEqual(items.map((i) => i.channelId), ["ch_all-high"]);
+      assert.equal(items[0]!.payload.reason, "opened");
+      // the same source fires again after a quiet window: "every" notifies again
+      clock.advance(11 * 60_000);
+      await attack(web, "203.0.113.150", 5);
+      items = await outbox();
+      assert.equal(items.length, 2);
+      assert.equal(items[0]!.payload.reason, "recurred");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("ALR-9 a rule that notifies only the first time (as LOG-3 will) notifies once per dedup key, even after expiry", async () => {
+    const rules = loadRules().map((r) => (r.type === "ssh_brute_force" ? { ...r, notify: "first" as const } : r));
+    const { server, clock, web, attack } = await setup({ defence: false, rules });
+    try {
+      await server.store.notifications.insertChannel({ id: "ch_1", accountId: "default", name: "hook", kind: "webhook", config: { url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef0123" }, minSeverity: "low", types: [], enabled: true, createdAt: 0, updatedAt: 0 });
+      await attack(web, "203.0.113.160");
+      clock.advance(11 * 60_000);
+      await attack(web, "203.0.113.160"); // fires again: console yes, notification no
+      clock.advance(31 * 86_400_000);
+      await server.runJobs(); // expired
+      await attack(web, "203.0.113.160"); // a fresh alert for the same key: still not the first time
+      await attack(web, "203.0.113.161"); // another source: its first time
+      const items = (await server.store.notifications.listOutbox("default", { limit: 100, offset: 0 })).items;
+      assert.deepEqual(items.map((i) => (i.payload.alert as { source: { ip: string } }).source.ip).sort(), ["203.0.113.160", "203.0.113.161"]);
     } finally {
       await server.close();
     }

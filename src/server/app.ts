@@ -7,6 +7,7 @@ import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DE
 import { SqliteStore } from "../store/index.ts";
 import { IpPolicyService } from "../response/index.ts";
 import { expireStaleAlerts } from "../alerting/index.ts";
+import { NotificationDispatcher, enqueueForAlert } from "../notify/index.ts";
 import type { Rule } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
 import type { ServerConfig } from "./config.ts";
@@ -37,6 +38,8 @@ export interface HostwardServer {
   api: FastifyInstance;
   agentChannel: FastifyInstance<import("node:https").Server>;
   ingest: IngestService;
+  /** ALR-9: delivers the notification outbox (runJobs calls it). */
+  notifier: NotificationDispatcher;
   metrics: Metrics;
   log: Logger;
   /** Every console/API route with the access it declares (the authorization matrix test reads it). */
@@ -77,7 +80,10 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   };
 
   const rules = deps.rules ?? loadRules();
-  const ingest = new IngestService({ store, rules, policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor });
+  const ingest = new IngestService({
+    store, rules, policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor,
+    enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
+  });
   const warmed = await ingest.warm();
   if (warmed) log.info({ records: warmed }, "detection state rebuilt from stored telemetry");
 
@@ -89,6 +95,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   }
   if ((await store.accountSettings.get(DEFAULT_ACCOUNT, "defence.enabled")) === undefined) await store.accountSettings.set(DEFAULT_ACCOUNT, "defence.enabled", config.defence.enabled);
   const audit = auditWriter(store, clock);
+  const notifier = new NotificationDispatcher({ store, clock, log: log.child({ part: "notify" }) });
   const login = new LoginService(store, clock, audit, deps.lockout ?? DEFAULT_LOCKOUT);
 
   let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
@@ -112,7 +119,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   });
   installAuth(api, { store, clock, audit, rememberOperatorIp });
   api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules });
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---
@@ -134,11 +141,12 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     for (const p of expired) notify(p.assetId);
     await store.actions.requeueStale(now - 60_000);
     await expireStaleAlerts(store, now);
+    await notifier.runOnce();
   }
 
   const timers: NodeJS.Timeout[] = [];
   return {
-    config, store, pki, api, agentChannel, ingest, metrics, log, firstAdminPassword, runJobs, routes,
+    config, store, pki, api, agentChannel, ingest, notifier, metrics, log, firstAdminPassword, runJobs, routes,
     async listen() {
       await api.listen({ host: config.api.host, port: config.api.port });
       await agentChannel.listen({ host: config.agentChannel.host, port: config.agentChannel.port });
@@ -155,6 +163,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     async close() {
       for (const t of timers) clearInterval(t);
       await Promise.allSettled([api.close(), agentChannel.close()]);
+      await notifier.close();
       await store.close();
     },
   };

@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; n: number }
+interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -65,6 +65,13 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/whitelist-rules/preview": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/whitelist-rules/preview", payload: { alertType: "*", field: "source.ip", operator: "contains", value: "203.0.113" } }) },
   "GET /api/v1/whitelist-entries": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/whitelist-entries" }) },
   "DELETE /api/v1/whitelist-entries/:id": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/whitelist-entries/${f.entryId}` }) },
+  "GET /api/v1/notification-channels": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/notification-channels" }) },
+  "POST /api/v1/notification-channels": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/notification-channels", payload: { name: `matrix ${f.n}`, kind: "syslog", config: { host: "127.0.0.1", port: 514, transport: "udp" } } }) },
+  "PATCH /api/v1/notification-channels/:id": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/notification-channels/${f.channelId}`, payload: { enabled: false } }) },
+  "DELETE /api/v1/notification-channels/:id": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/notification-channels/${f.channelId}` }) },
+  // the fixture channel points at a closed loopback port: the test is answered (ok: false) at once
+  "POST /api/v1/notification-channels/:id/test": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/notification-channels/${f.channelId}/test`, payload: {} }) },
+  "GET /api/v1/notifications": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/notifications" }) },
 };
 
 const ROLES: Role[] = ["admin", "analyst", "viewer"];
@@ -106,7 +113,11 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.whitelist.insertRule({ id: ruleId, accountId: A, alertType: "ssh_brute_force", field: "source.ip", operator: "equals", value: "203.0.113.4", assetId: null, note: "", createdBy: "x", createdAt: now, deletedAt: null });
   const entryId = newId("wle", now);
   await s.whitelist.insertEntry({ id: entryId, accountId: A, alertType: "ssh_brute_force", fields: { "source.ip": "203.0.113.5" }, assetId: null, sourceAlertId: whitelistedAlertId, createdBy: "x", createdAt: now });
-  return { agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, n: i };
+  const channelId = newId("nch", now);
+  await s.notifications.insertChannel({ id: channelId, accountId: A, name: `fixture ${i}`, kind: "webhook", config: { url: "http://127.0.0.1:1/hook", secret: "fixture secret 0123456789" }, minSeverity: "low", types: [], enabled: true, createdAt: now, updatedAt: now });
+  const outboxId = newId("ntf", now);
+  await s.notifications.enqueue([{ id: outboxId, accountId: A, channelId, alertId, payload: {}, status: "dead", attempts: 1, nextAttemptAt: now, lastError: "fixture", createdAt: now, sentAt: null }]);
+  return { agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, n: i };
 }
 
 before(async () => {
@@ -157,7 +168,7 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
         // bulk routes name A's alerts: each must fail as not found, never be changed
         if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
         else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);

@@ -19,7 +19,7 @@ export interface IngestDeps {
   /** Operator addresses (console/API users) are never auto-blocked (BF-4). */
   isOperatorIp: (ip: string) => boolean;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
-  enqueueNotifications?: (tx: Store, alert: Alert, now: number) => Promise<unknown>;
+  enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
 }
 
 /**
@@ -107,37 +107,36 @@ export class IngestService {
     // whitelists apply before anything else: a whitelisted alert is never blocked and notifies no one
     alert = await applyWhitelists(tx, alert, now);
     if (isWhitelisted(alert.status)) return;
-    if (d.notify === "every" || (d.notify === "first" && firstEver)) await this.#deps.enqueueNotifications?.(tx, alert, now);
-    if (!d.opened || d.response !== "block_source" || !d.sourceIp) return;
-    const prior = (await tx.policies.list(alert.accountId, { assetId: d.assetId, ip: d.sourceIp, limit: 1, offset: 0 })).items[0];
-    let response: string;
-    let allowed: string | null = null;
-    if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
-      response = `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
-    } else if ((allowed = await this.#deps.policies.allowedBy(tx, alert.accountId, d.sourceIp))) {
-      response = `not blocked: ${allowed}`;
-    } else if (this.#deps.isOperatorIp(d.sourceIp)) {
-      response = "not blocked: the source is a console/API user's address";
-    } else {
-      const blockFor = this.#deps.blockFor();
-      const out = await this.#deps.policies.autoBlock(tx, { accountId: alert.accountId, assetId: d.assetId, ip: d.sourceIp, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: blockFor }, now);
-      switch (out.kind) {
-        case "blocked":
-          notifyAgents.add(out.action.agentId);
-          response = `blocked by policy ${out.policy.id} until ${new Date(out.policy.expiresAt ?? 0).toISOString()}`;
-          this.#deps.metrics.inc("hostward_blocks_total", 1);
-          break;
-        case "already":
-          response = `already blocked by policy ${out.policy.id}`;
-          break;
-        case "allowlisted":
-          response = `not blocked: ${out.entry}`;
-          break;
-        case "defence_off":
-          response = "not blocked: defence is off";
-          break;
-      }
+    if (d.opened && d.response === "block_source" && d.sourceIp) {
+      alert = { ...alert, response: await this.#respond(tx, alert, d, d.sourceIp, now, notifyAgents), updatedAt: now };
+      await tx.alerts.update(alert);
     }
-    await tx.alerts.update({ ...alert, response, updatedAt: now });
+    // ALR-9: queued in this transaction (an outbox), after the response so the notice says what was done
+    if (d.notify === "every" || (d.notify === "first" && firstEver)) await this.#deps.enqueueNotifications?.(tx, alert, created ? "opened" : "recurred", now);
   }
+
+  /** BF-3: block the source unless something says not to; returns what was done, for the alert. */
+  async #respond(tx: Store, alert: Alert, d: Detection, ip: string, now: number, notifyAgents: Set<string>): Promise<string> {
+    const prior = (await tx.policies.list(alert.accountId, { assetId: d.assetId, ip, limit: 1, offset: 0 })).items[0];
+    if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
+      return `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
+    }
+    const allowed = await this.#deps.policies.allowedBy(tx, alert.accountId, ip);
+    if (allowed) return `not blocked: ${allowed}`;
+    if (this.#deps.isOperatorIp(ip)) return "not blocked: the source is a console/API user's address";
+    const out = await this.#deps.policies.autoBlock(tx, { accountId: alert.accountId, assetId: d.assetId, ip, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: this.#deps.blockFor() }, now);
+    switch (out.kind) {
+      case "blocked":
+        notifyAgents.add(out.action.agentId);
+        this.#deps.metrics.inc("hostward_blocks_total", 1);
+        return `blocked by policy ${out.policy.id} until ${new Date(out.policy.expiresAt ?? 0).toISOString()}`;
+      case "already":
+        return `already blocked by policy ${out.policy.id}`;
+      case "allowlisted":
+        return `not blocked: ${out.entry}`;
+      case "defence_off":
+        return "not blocked: defence is off";
+    }
+  }
+
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Alert, Clock, IpPolicy, Store } from "../../core/index.ts";
 import type { IpPolicyService } from "../../response/index.ts";
+import type { NotificationDispatcher } from "../../notify/index.ts";
 import type { AuditFn, LoginService } from "../login-service.ts";
 import type { Pki } from "../pki.ts";
 import type { Rule } from "../../detection/index.ts";
@@ -20,6 +21,8 @@ export interface RouteDeps {
   rules: Rule[];
   /** BF-4: an address a user signed in from is never auto-blocked. */
   rememberOperatorIp: (ip: string) => void;
+  /** ALR-9: delivers notifications; the routes use it for "send test". */
+  notifier: NotificationDispatcher;
 }
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

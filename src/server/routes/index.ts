@@ -4,6 +4,7 @@ import { assetsRoutes } from "./assets.routes.ts";
 import { alertsRoutes } from "./alerts.routes.ts";
 import { responseRoutes } from "./response.routes.ts";
 import { adminRoutes } from "./admin.routes.ts";
+import { notifyRoutes } from "./notify.routes.ts";
 import { whitelistRoutes } from "./whitelist.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
@@ -17,6 +18,7 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await alertsRoutes(app, deps);
   await responseRoutes(app, deps);
   await adminRoutes(app, deps);
+  await notifyRoutes(app, deps);
   await whitelistRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }
