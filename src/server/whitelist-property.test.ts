@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { FakeClock, newId, type WhitelistEntry, type WhitelistRule } from "../core/index.ts";
 import { findWhitelist } from "../alerting/index.ts";
 import { tempDir, startServer, enrolToken } from "../../test/helpers.ts";
+import { prng } from "../../test/prng.ts";
 
 /**
  * Whitelists apply before response: random alert streams against random whitelist sets
@@ -11,17 +12,6 @@ import { tempDir, startServer, enrolToken } from "../../test/helpers.ts";
  * for a source that a whitelist in force at that moment covers. Seeded, so a failure
  * replays; each round runs in its own account.
  */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const tmp = tempDir();
 after(() => tmp.cleanup());
 
