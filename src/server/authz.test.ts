@@ -20,7 +20,8 @@ interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { u
 
 const MATRIX: Record<string, Row> = {
   "GET /": { access: "public", scope: "own", req: () => ({ url: "/" }) },
-  "GET /console.js": { access: "public", scope: "own", req: () => ({ url: "/console.js" }) },
+  ...Object.fromEntries(["/alerts", "/assets", "/ip-policies", "/attack-analysis", "/whitelist", "/settings", "/password"].map((p) => [`GET ${p}`, { access: "public", scope: "own", req: () => ({ url: p }) } as Row])),
+  "GET /assets/:file": { access: "public", scope: "own", req: () => ({ url: "/assets/none.js" }) },
   "GET /metrics": { access: "public", scope: "own", req: () => ({ url: "/metrics" }) },
   "GET /api/v1/health": { access: "public", scope: "own", req: () => ({ url: "/api/v1/health" }) },
   "GET /api/v1/openapi.json": { access: "public", scope: "own", req: () => ({ url: "/api/v1/openapi.json" }) },

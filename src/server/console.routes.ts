@@ -1,61 +1,46 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, extname } from "node:path";
+
+const DIST = join(import.meta.dirname, "..", "..", "console", "dist");
+
+/** The console's client-side pages: each serves the same index.html. */
+export const CONSOLE_PAGES = ["/", "/alerts", "/assets", "/ip-policies", "/attack-analysis", "/whitelist", "/settings", "/password"];
+
+const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2", ".json": "application/json" };
 
 /**
- * Console placeholder until the React console lands (issue 5). Static HTML: no
- * server-side interpolation, and the script writes API data with textContent only,
- * so attacker text in alerts can never become markup.
+ * Strict headers: scripts only from this origin, no framing. Attacker text reaches the
+ * page only as JSON rendered by React as text, so even a rendering bug cannot load script.
  */
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Hostward</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'">
-<style>
- body{font-family:system-ui,sans-serif;margin:0;background:#0f172a;color:#e2e8f0}
- header{padding:16px 24px;background:#111827;border-bottom:1px solid #1f2937;font-weight:600;font-size:18px}
- main{padding:24px;max-width:960px}
- .card{background:#111827;border:1px solid #1f2937;border-radius:8px;padding:16px;margin-bottom:16px}
- code{background:#1f2937;padding:2px 6px;border-radius:4px}
- table{width:100%;border-collapse:collapse} td,th{text-align:left;padding:6px;border-bottom:1px solid #1f2937}
- input,button{font:inherit;padding:6px 10px;border-radius:6px;border:1px solid #334155;background:#0b1220;color:inherit}
-</style></head>
-<body><header>Hostward</header><main>
-<div class="card"><p>The Hostward server is running. The full console is on its way; until then, use the REST API
-(<a href="/api/v1/openapi.json" style="color:#93c5fd">OpenAPI document</a>) or the <code>hostward</code> CLI.</p>
-<form id="login"><input id="u" placeholder="user" autocomplete="username" value="admin"> <input id="p" type="password" placeholder="password" autocomplete="current-password"> <button>Sign in</button> <span id="msg"></span></form></div>
-<div class="card"><h3>Latest alerts</h3><table><thead><tr><th>Last seen</th><th>Type</th><th>Severity</th><th>Source</th><th>Count</th><th>Response</th></tr></thead><tbody id="alerts"></tbody></table></div>
-</main><script src="/console.js"></script></body></html>`;
+function secure(reply: FastifyReply): FastifyReply {
+  return reply
+    .header("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+    .header("x-content-type-options", "nosniff")
+    .header("referrer-policy", "no-referrer")
+    .header("x-frame-options", "DENY");
+}
 
-const SCRIPT = `
-const msg = document.getElementById("msg");
-let csrf = null;
-async function me() {
-  const r = await fetch("/api/v1/me");
-  if (!r.ok) return null;
-  const j = await r.json(); csrf = j.csrfToken; return j;
-}
-document.getElementById("login").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const r = await fetch("/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: document.getElementById("u").value, password: document.getElementById("p").value }) });
-  const j = await r.json();
-  if (!r.ok) { msg.textContent = j.error ? j.error.message : "sign-in failed"; return; }
-  csrf = j.csrfToken;
-  msg.textContent = j.user.mustChangePassword ? "Signed in. Change your one-time password first (POST /api/v1/auth/password)." : "";
-  load();
-});
-async function load() {
-  const r = await fetch("/api/v1/alerts?limit=20");
-  if (!r.ok) return;
-  const body = document.getElementById("alerts"); body.replaceChildren();
-  for (const a of (await r.json()).items) {
-    const tr = document.createElement("tr");
-    for (const v of [a.lastSeen, a.type, a.severity, a.source.ip || "", String(a.count), a.response || ""]) { const td = document.createElement("td"); td.textContent = v; tr.append(td); }
-    body.append(tr);
-  }
-}
-me().then((u) => { if (u) load(); }); setInterval(load, 5000);
-`;
+const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hostward</title></head>
+<body style="font-family:system-ui;background:#0b1020;color:#e6ecff;padding:40px"><h1>Hostward</h1>
+<p>The server is running, but the console is not built. Run <code>npm run build:console</code> (it needs the dev dependencies: <code>npm install</code>).</p>
+<p>The REST API is at <a style="color:#22d3ee" href="/api/v1/openapi.json">/api/v1</a>.</p></body></html>`;
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  app.get("/", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/html; charset=utf-8").header("x-content-type-options", "nosniff").send(PAGE));
-  app.get("/console.js", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/javascript; charset=utf-8").send(SCRIPT));
+  const index = () => (existsSync(join(DIST, "index.html")) ? readFileSync(join(DIST, "index.html"), "utf8") : PLACEHOLDER);
+  for (const path of CONSOLE_PAGES) {
+    app.get(path, { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => secure(reply).type("text/html; charset=utf-8").header("cache-control", "no-cache").send(index()));
+  }
+  app.get("/assets/:file", { config: { access: "public" }, schema: { hide: true } }, async (req, reply) => {
+    const file = (req.params as { file: string }).file;
+    // Vite's hashed file names only: no path can leave the assets folder
+    if (!/^[A-Za-z0-9_.-]+$/.test(file) || file.startsWith(".")) return reply.status(404).send({ error: { code: "HW_ERR_NOT_FOUND", message: "no such asset" } });
+    try {
+      const body = await readFile(join(DIST, "assets", file));
+      return secure(reply).type(TYPES[extname(file)] ?? "application/octet-stream").header("cache-control", "public, max-age=31536000, immutable").send(body);
+    } catch {
+      return reply.status(404).send({ error: { code: "HW_ERR_NOT_FOUND", message: "no such asset" } });
+    }
+  });
 }

@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function AlertsView() {
+  return <Card title="alerts">Coming soon.</Card>;
+}

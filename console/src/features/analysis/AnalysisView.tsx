@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function AnalysisView() {
+  return <Card title="analysis">Coming soon.</Card>;
+}

@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function AssetsView() {
+  return <Card title="assets">Coming soon.</Card>;
+}

@@ -1,0 +1,1 @@
+export { AssetsView } from "./AssetsView.tsx";

@@ -1,0 +1,2 @@
+export { LoginView } from "./LoginView.tsx";
+export { PasswordChangeView } from "./PasswordChangeView.tsx";

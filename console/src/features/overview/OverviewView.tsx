@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function OverviewView() {
+  return <Card title="overview">Coming soon.</Card>;
+}

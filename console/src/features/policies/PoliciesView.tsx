@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function PoliciesView() {
+  return <Card title="policies">Coming soon.</Card>;
+}

@@ -1,0 +1,5 @@
+import { Card } from "../../app/ui.tsx";
+
+export function WhitelistView() {
+  return <Card title="whitelist">Coming soon.</Card>;
+}

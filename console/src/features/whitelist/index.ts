@@ -1,0 +1,1 @@
+export { WhitelistView } from "./WhitelistView.tsx";
