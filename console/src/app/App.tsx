@@ -16,8 +16,8 @@ export const PAGES: Page[] = [
   { path: "/", title: "Overview", view: OverviewView, icon: "◎" },
   { path: "/alerts", title: "Alerts", view: AlertsView, icon: "⚠" },
   { path: "/assets", title: "Assets", view: AssetsView, icon: "▣" },
-  { path: "/ip-policies", title: "IP Policy Library", view: PoliciesView, icon: "⛔" },
-  { path: "/attack-analysis", title: "Attack Analysis", view: AnalysisView, icon: "📈" },
+  { path: "/ip-policies", title: "IP Policy Library", view: PoliciesView, icon: "⊘" },
+  { path: "/attack-analysis", title: "Attack Analysis", view: AnalysisView, icon: "∿" },
   { path: "/whitelist", title: "Whitelist", view: WhitelistView, icon: "✓" },
   { path: "/settings", title: "Settings", view: SettingsView, icon: "⚙" },
 ];

@@ -1,1 +1,2 @@
 export { AlertsView } from "./AlertsView.tsx";
+export { useAgents, useAlertTypes, relative, asText, DURATIONS, type AlertType, type Duration } from "./model.ts";
