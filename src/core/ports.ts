@@ -206,6 +206,32 @@ export interface NotificationStore {
   listOutbox(accountId: string, q: { status?: OutboxStatus; channelId?: string; alertId?: string; limit: number; offset: number }): Promise<Page<OutboxItem>>;
 }
 
+/** A time window [from, to) in ms, and optionally the alert types to count. */
+export interface StatsQuery { from: number; to: number; types?: string[] }
+export interface DayCount { /** UTC midnight (ms) of the day. */ day: number; key: string; n: number }
+export interface AlertTop { key: string; alerts: number; /** Sum of the alerts' counts (attempts). */ attempts: number; spread: number; lastSeen: number }
+
+/**
+ * Read-only aggregates for the console's charts (account-scoped, ACC-1). Day buckets
+ * are UTC days of an alert's first occurrence; tops count alerts active in the window.
+ */
+export interface StatsStore {
+  /** Alerts first seen in the window, per UTC day and per value of `by`. */
+  alertsPerDay(accountId: string, by: "severity" | "status" | "type", q: StatsQuery): Promise<DayCount[]>;
+  /** IP policies (blocks) created in the window per UTC day; key is the policy's current status. */
+  blocksPerDay(accountId: string, q: Omit<StatsQuery, "types">): Promise<DayCount[]>;
+  /** Assets by alerts active in the window; spread = distinct source addresses. */
+  topAssets(accountId: string, q: StatsQuery & { limit: number }): Promise<AlertTop[]>;
+  /** Source addresses by alerts active in the window; spread = distinct assets hit. */
+  topSources(accountId: string, q: StatsQuery & { limit: number }): Promise<AlertTop[]>;
+  /** Of these addresses, the blocks each has: live (pending/active) and all. */
+  blocksOf(accountId: string, ips: string[]): Promise<Record<string, { live: number; total: number }>>;
+  /** Blocks created in the window per asset. */
+  blocksPerAsset(accountId: string, q: Omit<StatsQuery, "types">): Promise<Record<string, number>>;
+  /** Alerts per status and severity now; live blocks; agents seen since `onlineSince` (not revoked). */
+  totals(accountId: string, onlineSince: number): Promise<{ unhandled: number; unhandledCritical: number; liveBlocks: number; pendingBlocks: number; assetsOnline: number; assetsOffline: number }>;
+}
+
 export interface Store {
   readonly agents: AgentStore;
   readonly enrolTokens: EnrolTokenStore;
@@ -225,6 +251,7 @@ export interface Store {
   readonly notifications: NotificationStore;
   readonly transitions: AlertTransitionStore;
   readonly whitelist: WhitelistStore;
+  readonly stats: StatsStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

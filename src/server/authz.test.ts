@@ -56,6 +56,8 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/accounts": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/accounts", payload: { name: `member ${f.n}` } }) },
   "GET /api/v1/audit": { access: "admin", scope: "list", req: () => ({ url: "/api/v1/audit" }) },
   "GET /api/v1/alerts/counts": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/alerts/counts" }) },
+  "GET /api/v1/stats/overview": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/stats/overview?days=7" }) },
+  "GET /api/v1/stats/attacks": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/stats/attacks?days=30" }) },
   "GET /api/v1/alerts/:id/history": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/alerts/${f.alertId}/history` }) },
   "POST /api/v1/alerts/handle": { access: "analyst", scope: "list", req: (f) => ({ url: "/api/v1/alerts/handle", payload: { ids: [f.alertId], action: "ignore" } }) },
   "POST /api/v1/alerts/unwhitelist": { access: "analyst", scope: "list", req: (f) => ({ url: "/api/v1/alerts/unwhitelist", payload: { ids: [f.whitelistedAlertId] } }) },

@@ -208,6 +208,49 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(await s.notifications.deleteChannel("default", "ch1"), true);
     });
 
+    test("BF-3 stats: alerts per UTC day by severity/status/type, tops, blocks, totals — one account only", async () => {
+      const D = 86_400_000, d0 = Date.parse("2026-06-01T00:00:00Z");
+      const agent = (id: string, accountId: string, lastSeenAt: number | null, revokedAt: number | null = null) =>
+        s.agents.insert({ id, accountId, hostname: id, version: "1", os: "linux", enrolledAt: d0, lastSeenAt, revokedAt, credentialHash: "h", rejectedRecords: 0, droppedRecords: 0 });
+      await agent("web", "default", d0 + 2 * D);
+      await agent("db", "default", d0);
+      await agent("old", "default", d0 + 2 * D, d0);
+      await agent("b-host", "acc_b", d0 + 2 * D);
+      const al = (id: string, over: Partial<Alert>) => s.alerts.insert(alert({ id, dedupKey: id, ...over }));
+      await al("a1", { assetId: "web", sourceIp: "203.0.113.1", firstSeen: d0 + 1000, lastSeen: d0 + 2000, count: 5 });
+      await al("a2", { assetId: "web", sourceIp: "203.0.113.1", firstSeen: d0 + D + 5, lastSeen: d0 + D + 9, count: 12, severity: "critical", type: "logon_after_brute_force" });
+      await al("a3", { assetId: "db", sourceIp: "203.0.113.1", firstSeen: d0 + D + 7, lastSeen: d0 + D + 8, count: 6, status: "handled" });
+      await al("a4", { assetId: "db", sourceIp: "198.51.100.7", firstSeen: d0 + 2 * D, lastSeen: d0 + 2 * D, count: 5, type: "other" });
+      // before the window, but still active in it: counted in tops, not in the day buckets
+      await al("a5", { assetId: "db", sourceIp: "198.51.100.7", firstSeen: d0 - 3 * D, lastSeen: d0 + 10, count: 50 });
+      await al("b1", { accountId: "acc_b", assetId: "b-host", sourceIp: "203.0.113.1", firstSeen: d0 + 1, lastSeen: d0 + 1, count: 99, severity: "critical" });
+      const pol = (id: string, accountId: string, ip: string, status: IpPolicy["status"], createdAt: number, assetId = "web") =>
+        s.policies.insert({ id, accountId, assetId, ip, status, reason: "r", alertId: null, createdBy: "defence", createdAt, expiresAt: null, updatedAt: createdAt, lastResult: null });
+      await pol("p1", "default", "203.0.113.1", "active", d0 + 3000);
+      await pol("p2", "default", "198.51.100.7", "expired", d0 + D + 1, "db");
+      await pol("p3", "default", "198.51.100.8", "pending", d0 + D + 2, "db");
+      await pol("pb", "acc_b", "203.0.113.1", "active", d0 + 5);
+
+      const w = { from: d0, to: d0 + 3 * D };
+      assert.deepEqual(await s.stats.alertsPerDay("default", "severity", w), [
+        { day: d0, key: "high", n: 1 }, { day: d0 + D, key: "critical", n: 1 }, { day: d0 + D, key: "high", n: 1 }, { day: d0 + 2 * D, key: "high", n: 1 }]);
+      assert.deepEqual(await s.stats.alertsPerDay("default", "status", { ...w, types: ["ssh_brute_force"] }), [
+        { day: d0, key: "unhandled", n: 1 }, { day: d0 + D, key: "handled", n: 1 }]);
+      assert.deepEqual((await s.stats.alertsPerDay("default", "type", { from: d0 + D, to: d0 + 2 * D })).map((r) => [r.key, r.n]), [["logon_after_brute_force", 1], ["ssh_brute_force", 1]]);
+      assert.deepEqual(await s.stats.blocksPerDay("default", w), [{ day: d0, key: "active", n: 1 }, { day: d0 + D, key: "expired", n: 1 }, { day: d0 + D, key: "pending", n: 1 }]);
+      assert.deepEqual(await s.stats.topSources("default", { ...w, limit: 5 }), [
+        { key: "203.0.113.1", alerts: 3, attempts: 23, spread: 2, lastSeen: d0 + D + 9 },
+        { key: "198.51.100.7", alerts: 2, attempts: 55, spread: 1, lastSeen: d0 + 2 * D }]);
+      assert.deepEqual((await s.stats.topAssets("default", { ...w, types: ["ssh_brute_force", "logon_after_brute_force"], limit: 5 })).map((t) => [t.key, t.alerts, t.attempts, t.spread]), [["db", 2, 56, 2], ["web", 2, 17, 1]]);
+      assert.deepEqual(await s.stats.blocksOf("default", ["203.0.113.1", "198.51.100.7", "192.0.2.1"]), { "203.0.113.1": { live: 1, total: 1 }, "198.51.100.7": { live: 0, total: 1 } });
+      assert.deepEqual(await s.stats.blocksPerAsset("default", w), { web: 1, db: 2 });
+      assert.deepEqual(await s.stats.totals("default", d0 + D), { unhandled: 4, unhandledCritical: 1, liveBlocks: 2, pendingBlocks: 1, assetsOnline: 1, assetsOffline: 1 });
+      // ACC-1: the other account sees its own rows only
+      assert.deepEqual((await s.stats.topSources("acc_b", { ...w, limit: 5 })).map((t) => [t.key, t.attempts]), [["203.0.113.1", 99]]);
+      assert.deepEqual(await s.stats.totals("acc_b", d0 + D), { unhandled: 1, unhandledCritical: 1, liveBlocks: 1, pendingBlocks: 0, assetsOnline: 1, assetsOffline: 0 });
+      assert.deepEqual(await s.stats.topSources("nobody", { ...w, limit: 5 }), []);
+    });
+
     test("transactions are all or nothing, and other callers wait for them", async () => {
       await assert.rejects(
         s.transaction(async (tx) => {

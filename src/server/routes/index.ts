@@ -6,6 +6,7 @@ import { responseRoutes } from "./response.routes.ts";
 import { adminRoutes } from "./admin.routes.ts";
 import { notifyRoutes } from "./notify.routes.ts";
 import { whitelistRoutes } from "./whitelist.routes.ts";
+import { statsRoutes } from "./stats.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -20,5 +21,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await adminRoutes(app, deps);
   await notifyRoutes(app, deps);
   await whitelistRoutes(app, deps);
+  await statsRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -8,6 +8,7 @@ import type {
   AlertTransition, AlertTransitionStore, WhitelistEntry, WhitelistRule, WhitelistStore, AlertCounts,
 } from "../../core/index.ts";
 import { loadMigrations } from "../migrations/index.ts";
+import { buildSqliteStatsStore } from "./stats-store.ts";
 
 type Row = Record<string, SQLInputValue>;
 type P = SQLInputValue;
@@ -692,7 +693,9 @@ function buildStores(c: Conn, gate: Gate) {
     },
   };
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist };
+  const stats = buildSqliteStatsStore(c, g);
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats };
 }
 
 export interface SqliteStoreOptions {
@@ -705,7 +708,7 @@ export class SqliteStore implements Store {
   readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
   readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
-  readonly transitions; readonly whitelist;
+  readonly transitions; readonly whitelist; readonly stats;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -719,7 +722,7 @@ export class SqliteStore implements Store {
     ({ agents: this.agents, enrolTokens: this.enrolTokens, telemetry: this.telemetry, alerts: this.alerts, policies: this.policies,
       actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
       accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
-      notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist } = root);
+      notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist, stats: this.stats } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;
