@@ -22,6 +22,8 @@ Commands:
   token create    Make a one-time agent enrolment token (or an API token with --api).
   user add        Add a console/API user with a one-time password.
   replay          Run the detection rules over auth logs offline and print the alerts.
+  demo            Play a realistic attack into a running server through a simulated
+                  agent, so the console has something to show.
 
 Run 'hostward <command> --help' for a command's options.
 `;
@@ -292,6 +294,12 @@ export async function main(argv: string[]): Promise<number> {
     case "replay": {
       const { replayCommand } = await import("./replay.ts");
       return replayCommand(rest, io);
+    }
+    case "demo": {
+      const { demoCommand, DEMO_HELP } = await import("./demo.ts");
+      const { values: v } = parse(rest, { server: { type: "string" }, "agent-url": { type: "string" }, data: { type: "string" }, "api-token": { type: "string" }, hostname: { type: "string" } });
+      if (v.help) return out(DEMO_HELP), 0;
+      return demoCommand(v, out, err);
     }
     case undefined:
     case "help":
