@@ -91,6 +91,24 @@ export class IpPolicyService {
     return next;
   }
 
+  /**
+   * BF-4: re-enables a disabled (or failed) block for the rest of its validity period.
+   * An allowlisted address is still refused; an expired period cannot be revived.
+   */
+  async enable(tx: Store, accountId: string, id: string, by: string, now: number): Promise<{ policy: IpPolicy; action: AgentAction | null }> {
+    const p = await tx.policies.get(accountId, id);
+    if (!p) throw new UserError("not_found", ErrorCodes.POLICY_NOT_FOUND, `no IP policy ${id}`);
+    if (p.status === "active" || p.status === "pending") return { policy: p, action: null };
+    if (p.status === "expired" || (p.expiresAt !== null && p.expiresAt <= now)) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this block's validity period is over; block the address again for a new period");
+    const allowed = await this.allowedBy(tx, accountId, p.ip);
+    if (allowed) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, `${p.ip} is allowlisted (${allowed}); remove it from the allowlist to block it`);
+    const live = await tx.policies.findLive(p.assetId, p.ip);
+    if (live) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, `${p.ip} is already blocked on this asset by ${live.id}`);
+    const next: IpPolicy = { ...p, status: "pending", updatedAt: now, lastResult: `enabled by ${by}` };
+    await tx.policies.update(next);
+    return { policy: next, action: await this.#queue(tx, next, "block_ip", now) };
+  }
+
   /** RSP-1: policies whose validity ended become Expired and their block is undone. */
   async expireDue(tx: Store, now: number): Promise<IpPolicy[]> {
     const due = await tx.policies.listDue(now);

@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; n: number }
+interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -39,6 +39,7 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/ip-policies": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/ip-policies" }) },
   "POST /api/v1/ip-policies": { access: "analyst", scope: "id", req: (f) => ({ url: "/api/v1/ip-policies", payload: { assetId: f.agentId, ip: `203.0.113.${f.n % 250}`, duration: "6h" } }) },
   "POST /api/v1/ip-policies/:id/disable": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/ip-policies/${f.policyId}/disable`, payload: {} }) },
+  "POST /api/v1/ip-policies/:id/enable": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/ip-policies/${f.disabledPolicyId}/enable`, payload: {} }) },
   "GET /api/v1/actions": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/actions" }) },
   "GET /api/v1/allowlist": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/allowlist" }) },
   "POST /api/v1/allowlist": { access: "admin", scope: "own", req: (f) => ({ url: "/api/v1/allowlist", payload: { cidr: `198.51.100.${f.n % 250}/32` } }) },
@@ -104,6 +105,8 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.alerts.insert({ id: alertId, accountId: A, assetId: agentId, type: "ssh_brute_force", ruleId: "r", name: "SSH brute force", severity: "high", status: "unhandled", dedupKey: `k${i}`, firstSeen: now, lastSeen: now, count: 5, sourceIp: "203.0.113.1", userName: null, attack: [], evidence: {}, triage: "", response: null, handledHow: null, whitelistedBy: null, createdAt: now, updatedAt: now });
   const policyId = newId("pol", now);
   await s.policies.insert({ id: policyId, accountId: A, assetId: agentId, ip: "203.0.113.2", status: "active", reason: "r", alertId, createdBy: "defence", createdAt: now, expiresAt: now + 3_600_000, updatedAt: now, lastResult: null });
+  const disabledPolicyId = newId("pol", now);
+  await s.policies.insert({ id: disabledPolicyId, accountId: A, assetId: agentId, ip: "203.0.113.9", status: "disabled", reason: "r", alertId, createdBy: "defence", createdAt: now, expiresAt: now + 3_600_000, updatedAt: now, lastResult: null });
   const allowId = newId("alw", now);
   await s.allowlist.insert({ id: allowId, accountId: A, cidr: "192.0.2.0/24", note: "", createdAt: now, createdBy: "x" });
   const userId = newId("usr", now);
@@ -120,7 +123,7 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.notifications.insertChannel({ id: channelId, accountId: A, name: `fixture ${i}`, kind: "webhook", config: { url: "http://127.0.0.1:1/hook", secret: "fixture secret 0123456789" }, minSeverity: "low", types: [], enabled: true, createdAt: now, updatedAt: now });
   const outboxId = newId("ntf", now);
   await s.notifications.enqueue([{ id: outboxId, accountId: A, channelId, alertId, payload: {}, status: "dead", attempts: 1, nextAttemptAt: now, lastError: "fixture", createdAt: now, sentAt: null }]);
-  return { agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, n: i };
+  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, n: i };
 }
 
 before(async () => {
@@ -171,7 +174,7 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.policyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
         // bulk routes name A's alerts: each must fail as not found, never be changed
         if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
         else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);

@@ -88,6 +88,32 @@ describe("server: detection → alert → response", () => {
     }
   });
 
+  test("BF-4 a disabled block can be enabled again for the rest of its period, not after it", async () => {
+    const { server, send, logon, api, clock, actions, reportResult } = await setup();
+    try {
+      for (let i = 0; i < 5; i++) await send([logon("203.0.113.17", "failure")]);
+      const [block] = await actions();
+      await reportResult(block.id, "succeeded");
+      const pol = (await api("/api/v1/ip-policies")).json().items[0];
+      assert.equal((await api(`/api/v1/ip-policies/${pol.id}/disable`, "POST")).json().status, "disabled");
+      assert.equal((await actions())[0].type, "unblock_ip");
+      clock.advance(3_600_000);
+      const en = await api(`/api/v1/ip-policies/${pol.id}/enable`, "POST");
+      assert.equal(en.statusCode, 200);
+      assert.equal(en.json().status, "pending");
+      const [again] = await actions();
+      assert.deepEqual([again.type, again.params], ["block_ip", { ip: "203.0.113.17", timeoutSeconds: 5 * 3600 }], "only the rest of the 6 h");
+      await reportResult(again.id, "succeeded");
+      assert.equal((await api(`/api/v1/ip-policies/${pol.id}/disable`, "POST")).statusCode, 200);
+      clock.advance(5 * 3_600_000);
+      const late = await api(`/api/v1/ip-policies/${pol.id}/enable`, "POST");
+      assert.equal(late.statusCode, 409);
+      assert.match(late.json().error.message, /validity period is over/);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("ALR-3 an alert silent for over 30 days expires; a recurrence opens a fresh Unhandled alert", async () => {
     const { server, send, logon, api, clock } = await setup();
     try {

@@ -45,6 +45,17 @@ export async function responseRoutes(root: FastifyInstance, deps: RouteDeps): Pr
     return policyDto(pol);
   });
 
+  app.post("/api/v1/ip-policies/:id/enable", {
+    config: { access: "analyst" },
+    schema: { tags: ["response"], description: "Re-enables a disabled or failed block for the rest of its validity period (BF-4).", params: z.object({ id: z.string() }), response: { 200: policySchema, 404: errorSchema, 409: errorSchema } },
+  }, async (req) => {
+    const p = principal(req);
+    const out = await store.transaction((tx) => deps.policies.enable(tx, p.accountId, req.params.id, p.actor, clock.now()));
+    if (out.action) deps.notify(out.action.agentId);
+    await auditFor(deps.audit, req, "ip_policy.enable", out.policy.id, { ip: out.policy.ip, assetId: out.policy.assetId });
+    return policyDto(out.policy);
+  });
+
   app.get("/api/v1/actions", {
     config: { access: "viewer" },
     schema: { tags: ["response"], description: "Response actions sent to agents and their results (RSP-1).", querystring: z.object({ agentId: z.string().optional(), policyId: z.string().optional(), ...pageQuery }), response: { 200: z.object({ items: z.array(z.object({ id: z.string(), agentId: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()), policyId: z.string().nullable(), status: z.string(), createdAt: z.string(), sentAt: z.string().nullable(), finishedAt: z.string().nullable(), result: z.string().nullable() })), total: z.number() }) } },

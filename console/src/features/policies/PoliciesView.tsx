@@ -33,6 +33,16 @@ export function PoliciesView() {
     }
   };
 
+  const enable = async (p: Policy) => {
+    try {
+      await api(`/api/v1/ip-policies/${encodeURIComponent(p.id)}/enable`, { method: "POST", body: {} });
+      toast(`Block of ${p.ip} enabled again`);
+      list.reload();
+    } catch (e) {
+      toast((e as Error).message, "error");
+    }
+  };
+
   return (
     <section className="card ipp" data-testid="ip-policies">
       <form className="filters ipp-bar" onSubmit={(e) => { e.preventDefault(); setOffset(0); setIpQuery(ip.trim()); }} aria-label="Filters">
@@ -59,7 +69,7 @@ export function PoliciesView() {
                 <td className="ipp-time"><Time iso={p.createdAt} /></td>
                 <td className="ipp-time" title={p.expiresAt ?? "no expiry"}>{p.expiresAt === null ? <span className="ipp-perm">Permanent</span> : p.status === "active" || p.status === "pending" ? relative(p.expiresAt) : <span className="muted">{relative(p.expiresAt)}</span>}</td>
                 <td className="ipp-result" title={p.lastResult ?? ""}>{p.lastResult ?? <span className="muted">—</span>}</td>
-                {actor && <td className="ipp-act">{(p.status === "active" || p.status === "pending") && <Button kind="danger" onClick={() => void disable(p)} title={`Lift the block of ${p.ip}`}>Disable</Button>}</td>}
+                {actor && <td className="ipp-act">{(p.status === "active" || p.status === "pending") && <Button kind="danger" onClick={() => void disable(p)} title={`Lift the block of ${p.ip}`}>Disable</Button>}{(p.status === "disabled" || p.status === "failed") && (p.expiresAt === null || Date.parse(p.expiresAt) > Date.now()) && <Button onClick={() => void enable(p)} title={`Block ${p.ip} again until the period ends`}>Enable</Button>}</td>}
               </tr>
             ))}
           </tbody>
