@@ -278,6 +278,9 @@ describe("alert lifecycle (ALR)", () => {
       assert.equal((await api("/api/v1/alerts?type=ssh_brute_force&severity=high")).body.total, 25);
       assert.equal((await api("/api/v1/alerts?severity=critical")).body.total, 0);
       assert.equal((await api("/api/v1/alerts?q=svc-backup")).body.total, 1);
+      const short = await api("/api/v1/alerts?q=sv");
+      assert.equal(short.status, 400, "1–2 characters cannot use the text index: refused, not scanned");
+      assert.match(short.body.error.message, /at least 3 characters/);
       assert.equal((await api(`/api/v1/alerts?from=${new Date(Date.parse("2026-06-01T08:20:00Z")).toISOString()}`)).body.total, 6);
       const first = all.items[0];
       await api(`/api/v1/alerts/${first.id}/handle`, "POST", { action: "mark_handled" });

@@ -15,7 +15,7 @@ const filters = {
   sourceIp: z.string().max(64).optional(),
   from: z.iso.datetime().optional().describe("Last occurrence at or after."),
   to: z.iso.datetime().optional().describe("First occurrence at or before."),
-  q: z.string().max(200).optional().describe("Free text: name, type, source address, user name."),
+  q: z.string().max(200).refine((v) => v.trim().length === 0 || v.trim().length >= 3, "search text needs at least 3 characters").optional().describe("Free text (3 characters or more): name, type, source address, user name."),
 };
 type Filters = { type?: string; severity?: Alert["severity"]; status?: Alert["status"]; assetId?: string; sourceIp?: string; from?: string; to?: string; q?: string };
 

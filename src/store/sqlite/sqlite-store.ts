@@ -226,8 +226,30 @@ function buildStores(c: Conn, gate: Gate) {
 
   const alertParams = (a: Alert): P[] => [a.accountId, a.assetId, a.type, a.ruleId, a.name, a.severity, a.status, a.dedupKey, a.firstSeen, a.lastSeen, a.count,
     a.sourceIp, a.userName, JSON.stringify(a.attack), JSON.stringify(a.evidence), a.triage, a.response, a.handledHow, a.whitelistedBy, a.createdAt, a.updatedAt];
+  type AlertFilter = Omit<AlertQuery, "limit" | "offset">;
+  type TextMatch = ReturnType<typeof alertText>;
+  /**
+   * Free text (ALR-10) matches name, type, source address or user name. Names and types are few:
+   * the (type, name) pairs that match come from alert_counts (0005). Addresses and user names come
+   * from the trigram index alerts_text for 3+ characters; shorter text scans.
+   */
+  const alertText = (accountId: string, text: string) => {
+    // attacker text is data: bound parameters, LIKE wildcards escaped, the FTS phrase quoted
+    const like = `%${text.replace(/[\\%_]/g, (m) => "\\" + m)}%`;
+    const pairs = c.all("SELECT DISTINCT type, name FROM alert_counts WHERE account_id = ? AND n > 0 AND (name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')", accountId, like, like);
+    const indexed = [...text].length >= 3;
+    return {
+      /** Alerts whose name or type matches, or null when none does. */
+      pairs: pairs.length ? `(${pairs.map(() => "(type = ? AND name = ?)").join(" OR ")})` : null,
+      pairP: pairs.flatMap((r) => [r.type!, r.name!]),
+      /** Alerts whose source address or user name matches. */
+      other: indexed ? "rowid IN (SELECT rowid FROM alerts_text WHERE alerts_text MATCH ?)" : "(source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\')",
+      otherP: indexed ? [`"${text.replaceAll('"', '""')}"`] : [like, like],
+      indexed,
+    };
+  };
   /** WHERE clause of an alert query (account first: every index starts with it). */
-  const alertWhere = (accountId: string, q: Omit<AlertQuery, "limit" | "offset">, skip: Set<string> = new Set()) => {
+  const alertWhere = (accountId: string, q: AlertFilter, skip: Set<string> = new Set(), text?: TextMatch) => {
     const w: string[] = ["account_id = ?"];
     const p: P[] = [accountId];
     const eq = (col: string, v: string | undefined) => { if (v !== undefined && !skip.has(col)) { w.push(`${col} = ?`); p.push(v); } };
@@ -235,13 +257,47 @@ function buildStores(c: Conn, gate: Gate) {
     if (q.from !== undefined) { w.push("last_seen >= ?"); p.push(q.from); }
     if (q.to !== undefined) { w.push("first_seen <= ?"); p.push(q.to); }
     if (q.text) {
-      // attacker text is data: a bound parameter, LIKE wildcards escaped
-      const like = `%${q.text.replace(/[\\%_]/g, (m) => "\\" + m)}%`;
-      w.push("(name LIKE ? ESCAPE '\\' OR source_ip LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')");
-      p.push(like, like, like, like);
+      const t = text ?? alertText(accountId, q.text);
+      w.push(t.pairs ? `(${t.pairs} OR ${t.other})` : t.other);
+      p.push(...t.pairP, ...t.otherP);
     }
     return { w, p };
   };
+  /**
+   * Matching alerts in total (col null, key "") or per status/severity. SQLite keeps no statistics
+   * here, so the SQL picks the plan: alert_counts when no asset/address/time filter, one index seek
+   * per status/severity for a time range, otherwise the filter's own index (`+col` keeps the
+   * status/severity index, which only saves the GROUP BY sort, from being walked in full).
+   */
+  const alertCount = (accountId: string, q: AlertFilter, col: "status" | "severity" | null, skip: Set<string> = new Set(), text?: TextMatch): Record<string, number> => {
+    const out: Record<string, number> = {};
+    const add = (rows: Row[]) => { for (const r of rows) if (num(r.n) > 0) out[str(r.k)] = (out[str(r.k)] ?? 0) + num(r.n); };
+    const k = col ?? "''";
+    const group = (plus: string) => (col ? ` GROUP BY ${plus}${col}` : "");
+    const t = q.text ? (text ?? alertText(accountId, q.text)) : undefined;
+    if (q.assetId === undefined && q.sourceIp === undefined && q.from === undefined && q.to === undefined) {
+      const { w, p } = alertWhere(accountId, { type: q.type, status: q.status, severity: q.severity }, skip);
+      const where = w.join(" AND ");
+      if (!t) {
+        add(c.all(`SELECT ${k} AS k, SUM(n) AS n FROM alert_counts WHERE ${where}${group("")}`, ...p));
+      } else {
+        if (t.pairs) add(c.all(`SELECT ${k} AS k, SUM(n) AS n FROM alert_counts WHERE ${where} AND ${t.pairs}${group("")}`, ...p, ...t.pairP));
+        // plus the alerts found by address or user name whose name and type did not match
+        add(c.all(`SELECT ${k} AS k, COUNT(*) AS n FROM alerts WHERE ${where} AND ${t.other}${t.pairs ? ` AND NOT ${t.pairs}` : ""}${group("+")}`, ...p, ...t.otherP, ...t.pairP));
+      }
+    } else {
+      const { w, p } = alertWhere(accountId, q, skip, t);
+      const timeOnly = q.assetId === undefined && q.sourceIp === undefined && q.type === undefined && q.to === undefined && !t;
+      if (col && timeOnly) {
+        w.push(`${col} IN (SELECT ${col} FROM alert_counts WHERE account_id = ? AND n > 0)`);
+        p.push(accountId);
+      }
+      add(c.all(`SELECT ${k} AS k, COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")}${group(col && timeOnly ? "" : "+")}`, ...p));
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  };
+  /** Up to this many alerts carry the text: list them from the text index rather than walk the newest-first index. */
+  const TEXT_DRIVES = 1_000;
   const alerts: AlertStore = {
     async insert(a) {
       await g();
@@ -265,25 +321,28 @@ function buildStores(c: Conn, gate: Gate) {
     },
     async list(accountId: string, q: AlertQuery) {
       await g();
-      const { w, p } = alertWhere(accountId, q);
-      const total = num(c.get(`SELECT COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")}`, ...p)!.n);
+      const t = q.text ? alertText(accountId, q.text) : undefined;
+      const total = alertCount(accountId, q, null, new Set(), t)[""] ?? 0;
+      if (total === 0) return { items: [], total };
+      const drive = t !== undefined && t.pairs === null && t.indexed && num(c.get("SELECT COUNT(*) AS n FROM alerts_text WHERE alerts_text MATCH ?", ...t.otherP)!.n) <= TEXT_DRIVES;
+      const { w, p } = alertWhere(accountId, drive ? { ...q, text: undefined } : q, new Set(), t);
       if (q.after) {
         w.push("(last_seen < ? OR (last_seen = ? AND id < ?))");
         p.push(q.after.lastSeen, q.after.lastSeen, q.after.id);
       }
-      const items = c.all(`SELECT * FROM alerts WHERE ${w.join(" AND ")} ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?`, ...p, q.limit, q.after ? 0 : q.offset).map(toAlert);
+      // CROSS JOIN: SQLite keeps the text matches as the outer loop
+      const from = drive ? "(SELECT rowid AS r FROM alerts_text WHERE alerts_text MATCH ?) AS m CROSS JOIN alerts ON alerts.rowid = m.r" : "alerts";
+      const items = c.all(`SELECT alerts.* FROM ${from} WHERE ${w.join(" AND ")} ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?`, ...(drive ? t.otherP : []), ...p, q.limit, q.after ? 0 : q.offset).map(toAlert);
       return { items, total };
     },
     async counts(accountId, q) {
       await g();
-      const by = (col: string) => {
-        const { w, p } = alertWhere(accountId, q, new Set([col]));
-        const out: Record<string, number> = {};
-        for (const r of c.all(`SELECT ${col} AS k, COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")} GROUP BY ${col}`, ...p)) out[str(r.k)] = num(r.n);
-        return out;
+      const t = q.text ? alertText(accountId, q.text) : undefined;
+      const counts: AlertCounts = {
+        total: alertCount(accountId, q, null, new Set(), t)[""] ?? 0,
+        byStatus: alertCount(accountId, q, "status", new Set(["status"]), t),
+        bySeverity: alertCount(accountId, q, "severity", new Set(["severity"]), t),
       };
-      const { w, p } = alertWhere(accountId, q);
-      const counts: AlertCounts = { total: num(c.get(`SELECT COUNT(*) AS n FROM alerts WHERE ${w.join(" AND ")}`, ...p)!.n), byStatus: by("status"), bySeverity: by("severity") };
       return counts;
     },
     async everHad(assetId, dedupKey) {
@@ -715,7 +774,7 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
     const db = new DatabaseSync(opts.path);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;");
     this.#c = new Conn(db);
     migrate(db);
     const root = buildStores(this.#c, () => this.#c.tx);

@@ -19,7 +19,7 @@ const STATUS_CHIP: Record<string, string> = { unhandled: "Unhandled", handled: "
 /** The API's query for the filters in the URL (ALR-10). */
 function apiFilters(f: Filters) {
   const range = RANGES[f.range];
-  return { type: f.type, severity: f.severity, status: f.status, assetId: f.asset, q: f.q, from: range ? new Date(Date.now() - range.ms).toISOString() : undefined };
+  return { type: f.type, severity: f.severity, status: f.status, assetId: f.asset, q: f.q && f.q.trim().length >= 3 ? f.q : undefined, from: range ? new Date(Date.now() - range.ms).toISOString() : undefined };
 }
 
 export function AlertsView() {
@@ -100,7 +100,7 @@ export function AlertsView() {
 
       <section className="card alv-list">
         <form className="filters alv-filters" onSubmit={(e) => { e.preventDefault(); setQuery({ q: text.trim() || null }); }} aria-label="Filters">
-          <label className="grow">Search<input type="search" placeholder="Name, type, source address, user…" value={text} onChange={(e) => setText(e.target.value)} data-testid="alert-search" /></label>
+          <label className="grow">Search<input type="search" placeholder="Name, type, source address, user… (3+ characters)" value={text} onChange={(e) => setText(e.target.value)} data-testid="alert-search" /></label>
           <label>Type<select value={f.type} onChange={(e) => setQuery({ type: e.target.value || null })} aria-label="Type">
             <option value="">All types</option>{types.map((t) => <option key={t.type} value={t.type}>{t.name}</option>)}
           </select></label>
