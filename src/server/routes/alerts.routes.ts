@@ -134,19 +134,17 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
   });
 
   const bulkResult = z.object({ results: z.array(z.object({ id: z.string(), ok: z.boolean(), status: z.string().nullable(), error: z.string().nullable() })) });
-  app.post("/api/v1/alerts/handle", {
-    config: { access: "analyst" },
-    schema: { tags: ["alerts"], description: "Handles many alerts at once; each succeeds or fails on its own.", body: handleBody.extend({ ids: z.array(z.string().max(100)).min(1).max(500) }), response: { 200: bulkResult } },
-  }, async (req) => {
-    const p = principal(req);
-    const now = clock.now();
-    const results: z.infer<typeof bulkResult>["results"] = [];
-    for (const id of new Set(req.body.ids)) {
+  type BulkResults = z.infer<typeof bulkResult>["results"];
+
+  /** Applies `fn` to each named alert in its own transaction: one refusal never undoes the others. */
+  async function eachAlert(p: Principal, ids: string[], fn: (tx: Store, a: Alert) => Promise<{ alert: Alert; wake: string | null }>): Promise<BulkResults> {
+    const results: BulkResults = [];
+    for (const id of new Set(ids)) {
       try {
         const out = await store.transaction(async (tx) => {
           const a = await tx.alerts.get(p.accountId, id);
           if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${id}`);
-          return handle(tx, p, a, req.body, now);
+          return fn(tx, a);
         });
         if (out.wake) deps.notify(out.wake);
         results.push({ id, ok: true, status: out.alert.status, error: null });
@@ -155,6 +153,16 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
         results.push({ id, ok: false, status: null, error: e.message });
       }
     }
+    return results;
+  }
+
+  app.post("/api/v1/alerts/handle", {
+    config: { access: "analyst" },
+    schema: { tags: ["alerts"], description: "Handles many alerts at once; each succeeds or fails on its own.", body: handleBody.extend({ ids: z.array(z.string().max(100)).min(1).max(500) }), response: { 200: bulkResult } },
+  }, async (req) => {
+    const p = principal(req);
+    const now = clock.now();
+    const results = await eachAlert(p, req.body.ids, (tx, a) => handle(tx, p, a, req.body, now));
     await auditFor(deps.audit, req, `alert.${req.body.action}`, `${results.filter((r) => r.ok).length} alerts`, { ids: req.body.ids, remark: req.body.remark });
     return { results };
   });
@@ -165,20 +173,7 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
   }, async (req) => {
     const p = principal(req);
     const now = clock.now();
-    const results: z.infer<typeof bulkResult>["results"] = [];
-    for (const id of new Set(req.body.ids)) {
-      try {
-        const a = await store.transaction(async (tx) => {
-          const a = await tx.alerts.get(p.accountId, id);
-          if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${id}`);
-          return unwhitelistAlert(tx, a, { actor: p.actor, how: "removed from the whitelist", remark: req.body.remark }, now);
-        });
-        results.push({ id, ok: true, status: a.status, error: null });
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        results.push({ id, ok: false, status: null, error: e.message });
-      }
-    }
+    const results = await eachAlert(p, req.body.ids, async (tx, a) => ({ alert: await unwhitelistAlert(tx, a, { actor: p.actor, how: "removed from the whitelist", remark: req.body.remark }, now), wake: null }));
     await auditFor(deps.audit, req, "alert.unwhitelist", `${results.filter((r) => r.ok).length} alerts`, { ids: req.body.ids, remark: req.body.remark });
     return { results };
   });
