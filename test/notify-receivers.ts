@@ -8,7 +8,10 @@ import { createServer as createHttpServer, type IncomingHttpHeaders, type Server
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { createSocket } from "node:dgram";
 import { SMTPServer } from "smtp-server";
-import { newId, type Alert, type ChannelKind, type NotificationChannel, type Store } from "../src/core/index.ts";
+import pino from "pino";
+import { FakeClock, newId, type Alert, type ChannelKind, type NotificationChannel, type Store } from "../src/core/index.ts";
+import { SqliteStore } from "../src/store/index.ts";
+import { NotificationDispatcher, enqueueForAlert, type Sender } from "../src/notify/index.ts";
 
 // --- SMTP ---
 
@@ -222,4 +225,35 @@ export async function addChannel(store: Store, kind: ChannelKind, config: Record
 
 export async function addAsset(store: Store, id: string, hostname: string, accountId = "default"): Promise<void> {
   await store.agents.insert({ id, accountId, hostname, version: "1", os: "linux", enrolledAt: 0, lastSeenAt: 0, revokedAt: null, credentialHash: "x", rejectedRecords: 0, droppedRecords: 0 });
+}
+
+// --- a dispatcher over an in-memory store, for the notify tests ---
+
+const harnessStores: SqliteStore[] = [];
+
+/** Closes the stores the harnesses opened (call from the test file's `after`). */
+export async function closeHarnesses(): Promise<void> {
+  for (const s of harnessStores.splice(0)) await s.close();
+}
+
+/**
+ * An in-memory store with one asset, a fake clock and a dispatcher; `raise` stores an alert
+ * and queues its notifications as ingest does, in one transaction.
+ */
+export async function notifyHarness(opts: { start?: string; hostname?: string; senders?: (clock: FakeClock) => Partial<Record<ChannelKind, Sender>> } = {}) {
+  const store = new SqliteStore({ path: ":memory:" });
+  harnessStores.push(store);
+  const clock = new FakeClock(opts.start ?? "2026-03-01T10:00:00Z");
+  await addAsset(store, "ag_web1", opts.hostname ?? "web-1");
+  const dispatcher = new NotificationDispatcher({ store, clock, log: pino({ level: "silent" }), random: () => 0, senders: opts.senders?.(clock) ?? {} });
+  const raiseQueued = (over: Partial<Alert> = {}) => {
+    const alert = makeAlert({ createdAt: clock.now(), ...over });
+    return store.transaction(async (tx) => {
+      await tx.alerts.insert(alert);
+      return { alert, queued: await enqueueForAlert(tx, alert, "opened", clock.now()) };
+    });
+  };
+  const raise = async (over: Partial<Alert> = {}) => (await raiseQueued(over)).alert;
+  const outbox = async (accountId = "default") => (await store.notifications.listOutbox(accountId, { limit: 100, offset: 0 })).items;
+  return { store, clock, dispatcher, raise, raiseQueued, outbox };
 }

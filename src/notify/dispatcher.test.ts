@@ -1,15 +1,10 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { FakeClock, type NotificationChannel, type OutboxItem } from "../core/index.ts";
-import { SqliteStore } from "../store/index.ts";
-import { quietLog } from "../../test/helpers.ts";
-import { addAsset, addChannel, makeAlert } from "../../test/notify-receivers.ts";
-import { NotificationDispatcher, PermanentSendError, RETRY_POLICY, enqueueForAlert, readNotice, retryDelay, type Sender } from "./index.ts";
+import { type NotificationChannel, type OutboxItem } from "../core/index.ts";
+import { addChannel, closeHarnesses, notifyHarness } from "../../test/notify-receivers.ts";
+import { PermanentSendError, RETRY_POLICY, enqueueForAlert, readNotice, retryDelay, type Sender } from "./index.ts";
 
-const stores: SqliteStore[] = [];
-after(async () => {
-  for (const s of stores) await s.close();
-});
+after(closeHarnesses);
 
 /** A sender that records what it was asked to send and answers with `outcome`. */
 class FakeSender implements Sender {
@@ -25,21 +20,9 @@ class FakeSender implements Sender {
 const HOOK = { url: "http://127.0.0.1:1/x", secret: "0123456789abcdef" };
 
 async function setup() {
-  const store = new SqliteStore({ path: ":memory:" });
-  stores.push(store);
-  const clock = new FakeClock("2026-03-01T10:00:00Z");
-  await addAsset(store, "ag_web1", "web-1");
   const fake = new FakeSender();
-  const dispatcher = new NotificationDispatcher({ store, clock, log: quietLog, random: () => 0, senders: { webhook: fake, email: fake, syslog: fake } });
-  const raise = (over: Parameters<typeof makeAlert>[0] = {}) => {
-    const alert = makeAlert({ createdAt: clock.now(), ...over });
-    return store.transaction(async (tx) => {
-      await tx.alerts.insert(alert);
-      return { alert, queued: await enqueueForAlert(tx, alert, "opened", clock.now()) };
-    });
-  };
-  const outbox = async (accountId = "default") => (await store.notifications.listOutbox(accountId, { limit: 100, offset: 0 })).items;
-  return { store, clock, fake, dispatcher, raise, outbox };
+  const h = await notifyHarness({ senders: () => ({ webhook: fake, email: fake, syslog: fake }) });
+  return { ...h, fake, raise: h.raiseQueued };
 }
 
 test("ALR-9 enqueueForAlert picks the account's enabled channels by minimum severity and alert type", async () => {

@@ -1,31 +1,12 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { FakeClock } from "../core/index.ts";
-import { SqliteStore } from "../store/index.ts";
-import { quietLog } from "../../test/helpers.ts";
-import { addAsset, addChannel, freePort, makeAlert, parseMail, startSmtpReceiver } from "../../test/notify-receivers.ts";
-import { NotificationDispatcher, enqueueForAlert, renderEmail, noticeFromAlert, html } from "./index.ts";
+import { addChannel, freePort, makeAlert, parseMail, startSmtpReceiver, closeHarnesses, notifyHarness } from "../../test/notify-receivers.ts";
+import { renderEmail, noticeFromAlert, html } from "./index.ts";
 
-const stores: SqliteStore[] = [];
-after(async () => {
-  for (const s of stores) await s.close();
-});
+after(closeHarnesses);
 
 async function setup() {
-  const store = new SqliteStore({ path: ":memory:" });
-  stores.push(store);
-  const clock = new FakeClock("2026-03-01T10:00:00Z");
-  await addAsset(store, "ag_web1", "web-1");
-  const dispatcher = new NotificationDispatcher({ store, clock, log: quietLog, random: () => 0 });
-  const raise = (over: Parameters<typeof makeAlert>[0] = {}) => {
-    const alert = makeAlert({ createdAt: clock.now(), ...over });
-    return store.transaction(async (tx) => {
-      await tx.alerts.insert(alert);
-      await enqueueForAlert(tx, alert, "opened", clock.now());
-      return alert;
-    });
-  };
-  return { store, clock, dispatcher, raise };
+  return notifyHarness();
 }
 
 const smtpConfig = (port: number, extra: Record<string, unknown> = {}) => ({

@@ -1,38 +1,18 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { FakeClock } from "../core/index.ts";
-import { SqliteStore } from "../store/index.ts";
-import { quietLog, waitFor } from "../../test/helpers.ts";
-import { addAsset, addChannel, freePort, makeAlert, parseCef, parseSyslog, startSyslogTcp, startSyslogUdp } from "../../test/notify-receivers.ts";
-import { NotificationDispatcher, SyslogSender, cefHeader, cefValue, enqueueForAlert, MAX_UDP_BYTES } from "./index.ts";
+import { waitFor } from "../../test/helpers.ts";
+import { addChannel, freePort, makeAlert, parseCef, parseSyslog, startSyslogTcp, startSyslogUdp, closeHarnesses, notifyHarness } from "../../test/notify-receivers.ts";
+import { SyslogSender, cefHeader, cefValue, MAX_UDP_BYTES } from "./index.ts";
 import { truncateUtf8 } from "./cef.ts";
 
-const stores: SqliteStore[] = [];
-after(async () => {
-  for (const s of stores) await s.close();
-});
+after(closeHarnesses);
 
 /** Everything that could break CEF or syslog framing, in a user name and a host name the attacker controls. */
 const HOSTILE_USER = "ev|il=us\\er\nCEF:0|Fake|Inject|1|x|y|10|src=6.6.6.6 suser=admin\r";
 const HOSTILE_HOST = "web 1|x=y";
 
 async function setup() {
-  const store = new SqliteStore({ path: ":memory:" });
-  stores.push(store);
-  const clock = new FakeClock("2026-03-01T10:00:00.123Z");
-  await addAsset(store, "ag_web1", HOSTILE_HOST);
-  const senders = { syslog: new SyslogSender({ clock, hostname: "hw-server", productVersion: "0.1.0" }) };
-  const dispatcher = new NotificationDispatcher({ store, clock, log: quietLog, random: () => 0, senders });
-  const raise = (over: Parameters<typeof makeAlert>[0] = {}) => {
-    const alert = makeAlert({ createdAt: clock.now(), ...over });
-    return store.transaction(async (tx) => {
-      await tx.alerts.insert(alert);
-      await enqueueForAlert(tx, alert, "opened", clock.now());
-      return alert;
-    });
-  };
-  const outbox = async () => (await store.notifications.listOutbox("default", { limit: 50, offset: 0 })).items;
-  return { store, clock, dispatcher, raise, outbox };
+  return notifyHarness({ start: "2026-03-01T10:00:00.123Z", hostname: HOSTILE_HOST, senders: (clock) => ({ syslog: new SyslogSender({ clock, hostname: "hw-server", productVersion: "0.1.0" }) }) });
 }
 
 function checkCef(line: string, alert: ReturnType<typeof makeAlert>, deliveryId: string) {

@@ -2,34 +2,14 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { FakeClock } from "../core/index.ts";
-import { SqliteStore } from "../store/index.ts";
-import { quietLog } from "../../test/helpers.ts";
-import { addAsset, addChannel, freePort, makeAlert, startWebhookReceiver } from "../../test/notify-receivers.ts";
-import { NotificationDispatcher, WebhookSender, enqueueForAlert, verifyWebhookSignature } from "./index.ts";
+import { addChannel, freePort, startWebhookReceiver, closeHarnesses, notifyHarness } from "../../test/notify-receivers.ts";
+import { WebhookSender, verifyWebhookSignature } from "./index.ts";
 
 const SECRET = "webhook secret 0123456789";
-const stores: SqliteStore[] = [];
-after(async () => {
-  for (const s of stores) await s.close();
-});
+after(closeHarnesses);
 
 async function setup(opts: { timeoutMs?: number } = {}) {
-  const store = new SqliteStore({ path: ":memory:" });
-  stores.push(store);
-  const clock = new FakeClock("2026-03-01T10:00:00Z");
-  await addAsset(store, "ag_web1", "web-1");
-  const dispatcher = new NotificationDispatcher({ store, clock, log: quietLog, random: () => 0, senders: opts.timeoutMs ? { webhook: new WebhookSender({ clock, timeoutMs: opts.timeoutMs }) } : {} });
-  const raise = (over: Parameters<typeof makeAlert>[0] = {}) => {
-    const alert = makeAlert({ createdAt: clock.now(), ...over });
-    return store.transaction(async (tx) => {
-      await tx.alerts.insert(alert);
-      await enqueueForAlert(tx, alert, "opened", clock.now());
-      return alert;
-    });
-  };
-  const outbox = async () => (await store.notifications.listOutbox("default", { limit: 50, offset: 0 })).items;
-  return { store, clock, dispatcher, raise, outbox };
+  return notifyHarness({ senders: (clock) => (opts.timeoutMs ? { webhook: new WebhookSender({ clock, timeoutMs: opts.timeoutMs }) } : {}) });
 }
 
 test("ALR-9 webhook: the alert as JSON with a delivery id and a valid HMAC-SHA256 signature", async () => {
