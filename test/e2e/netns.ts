@@ -26,3 +26,21 @@ export function tcpConnects(ns: string, host: string, port: number, localAddress
   const code = `const s=require("net").connect({host:${JSON.stringify(host)},port:${port}${localAddress ? `,localAddress:${JSON.stringify(localAddress)}` : ""}});s.setTimeout(2000,()=>process.exit(1));s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));`;
   return inNs(ns, process.execPath, ["-e", code], 5000).status === 0;
 }
+
+/**
+ * A veth pair between two ends, each the root namespace (null) or a named one, with the
+ * given addresses (CIDR) brought up; loopback of each namespace comes up too.
+ */
+export function wire(a: { ns: string | null; ifname: string; addrs: string[] }, b: { ns: string | null; ifname: string; addrs: string[] }): void {
+  ip("link", "add", a.ifname, "type", "veth", "peer", "name", b.ifname);
+  for (const end of [a, b]) {
+    const n = end.ns === null ? [] : ["-n", end.ns];
+    if (end.ns !== null) {
+      // the pair is made in the root namespace; move this end where it belongs
+      ip("link", "set", end.ifname, "netns", end.ns);
+      ip(...n, "link", "set", "lo", "up");
+    }
+    for (const addr of end.addrs) ip(...n, "addr", "add", addr, "dev", end.ifname);
+    ip(...n, "link", "set", end.ifname, "up");
+  }
+}

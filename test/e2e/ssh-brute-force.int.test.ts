@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
-import { canRunNetns, inNs, ip, tcpConnects } from "./netns.ts";
+import { canRunNetns, inNs, ip, tcpConnects, wire } from "./netns.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -54,22 +54,8 @@ before(async () => {
   if (skip) return;
   tmp = tempDir("hw-e2e-");
   for (const ns of [SRV, ATK]) ip("netns", "add", ns);
-  ip("link", "add", ROOT_IF, "type", "veth", "peer", "name", SRV_IF);
-  ip("link", "set", SRV_IF, "netns", SRV);
-  ip("addr", "add", "10.77.0.1/24", "dev", ROOT_IF);
-  ip("link", "set", ROOT_IF, "up");
-  ip("-n", SRV, "addr", "add", "10.77.0.2/24", "dev", SRV_IF);
-  ip("-n", SRV, "link", "set", SRV_IF, "up");
-  ip("-n", SRV, "link", "set", "lo", "up");
-  ip("link", "add", SRV_ATK_IF, "type", "veth", "peer", "name", ATK_IF);
-  ip("link", "set", SRV_ATK_IF, "netns", SRV);
-  ip("link", "set", ATK_IF, "netns", ATK);
-  ip("-n", SRV, "addr", "add", `${SSHD}/24`, "dev", SRV_ATK_IF);
-  ip("-n", SRV, "link", "set", SRV_ATK_IF, "up");
-  ip("-n", ATK, "addr", "add", `${ATTACKER}/24`, "dev", ATK_IF);
-  ip("-n", ATK, "addr", "add", `${FRIEND}/24`, "dev", ATK_IF);
-  ip("-n", ATK, "link", "set", ATK_IF, "up");
-  ip("-n", ATK, "link", "set", "lo", "up");
+  wire({ ns: null, ifname: ROOT_IF, addrs: ["10.77.0.1/24"] }, { ns: SRV, ifname: SRV_IF, addrs: ["10.77.0.2/24"] });
+  wire({ ns: SRV, ifname: SRV_ATK_IF, addrs: [`${SSHD}/24`] }, { ns: ATK, ifname: ATK_IF, addrs: [`${ATTACKER}/24`, `${FRIEND}/24`] });
 
   // sshd logs to stderr; a small shim stamps each line the way Debian 12's rsyslog writes
   // /var/log/auth.log (RFC 3339 time, host, program[pid]) and appends it to the log file.

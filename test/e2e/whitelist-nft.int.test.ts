@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, startServer, enrolToken, waitFor, sshdLine } from "../helpers.ts";
-import { canRunNetns, inNs, ip } from "./netns.ts";
+import { canRunNetns, inNs, ip, wire } from "./netns.ts";
 
 /**
  * ALR-4 ALR-6: a whitelisted source never reaches the nftables set, through the real
@@ -22,13 +22,7 @@ test("ALR-4 ALR-6 a whitelisted source IP never appears in the nftables set; whi
   let agent: ReturnType<typeof spawn> | undefined;
   const { server, adminToken } = await startServer({ dataDir: join(tmp.dir, "server"), listen: false });
   try {
-    ip("link", "add", HOST_IF, "type", "veth", "peer", "name", NS_IF);
-    ip("link", "set", NS_IF, "netns", NS);
-    ip("addr", "add", "10.77.2.1/24", "dev", HOST_IF);
-    ip("link", "set", HOST_IF, "up");
-    ip("-n", NS, "addr", "add", "10.77.2.2/24", "dev", NS_IF);
-    ip("-n", NS, "link", "set", NS_IF, "up");
-    ip("-n", NS, "link", "set", "lo", "up");
+    wire({ ns: null, ifname: HOST_IF, addrs: ["10.77.2.1/24"] }, { ns: NS, ifname: NS_IF, addrs: ["10.77.2.2/24"] });
     server.config.agentChannel.host = "10.77.2.1";
     server.config.agentChannel.port = 0;
     server.config.api.port = 0;
