@@ -15,6 +15,7 @@ export type BlockOutcome =
   | { kind: "blocked"; policy: IpPolicy; action: AgentAction }
   | { kind: "already"; policy: IpPolicy }
   | { kind: "allowlisted"; entry: string }
+  | { kind: "operator" }
   | { kind: "defence_off" };
 
 /** Called after a transaction commits, so a waiting agent gets its action at once. */
@@ -26,7 +27,10 @@ export type ActionNotify = (agentId: string) => void;
  */
 export class IpPolicyService {
   readonly #staticAllow: Cidr[];
-  constructor(staticAllowlist: string[]) {
+  readonly #isOperatorIp: (ip: string) => boolean;
+  /** `isOperatorIp`: addresses console/API users work from, never blocked automatically (BF-4). */
+  constructor(staticAllowlist: string[], isOperatorIp: (ip: string) => boolean = () => false) {
+    this.#isOperatorIp = isOperatorIp;
     this.#staticAllow = staticAllowlist.map((c) => {
       const p = parseCidr(c);
       if (!p) throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, `allowlist entry is not an IP or CIDR: ${c}`);
@@ -44,19 +48,24 @@ export class IpPolicyService {
     return null;
   }
 
-  /** Automatic block (defence): honours the defence switch and the allowlist. */
+  /** Automatic block (defence): honours the allowlist, operators' addresses and the defence switch. */
   async autoBlock(tx: Store, req: BlockRequest, now: number): Promise<BlockOutcome> {
-    const enabled = (await tx.accountSettings.get<boolean>(req.accountId, "defence.enabled")) ?? true;
-    if (!enabled) return { kind: "defence_off" };
     const allowed = await this.allowedBy(tx, req.accountId, req.ip);
     if (allowed) return { kind: "allowlisted", entry: allowed };
-    return this.block(tx, req, now);
+    if (this.#isOperatorIp(req.ip)) return { kind: "operator" };
+    const enabled = (await tx.accountSettings.get<boolean>(req.accountId, "defence.enabled")) ?? true;
+    if (!enabled) return { kind: "defence_off" };
+    return this.#block(tx, req, now);
   }
 
   /** A block asked for by a person: still never blocks an allowlisted address. */
-  async block(tx: Store, req: BlockRequest, now: number): Promise<BlockOutcome> {
+  async block(tx: Store, req: BlockRequest, now: number): Promise<Extract<BlockOutcome, { kind: "blocked" | "already" | "allowlisted" }>> {
     const allowed = await this.allowedBy(tx, req.accountId, req.ip);
     if (allowed) return { kind: "allowlisted", entry: allowed };
+    return this.#block(tx, req, now);
+  }
+
+  async #block(tx: Store, req: BlockRequest, now: number): Promise<Extract<BlockOutcome, { kind: "blocked" | "already" }>> {
     const live = await tx.policies.findLive(req.assetId, req.ip);
     if (live) return { kind: "already", policy: live };
     const agent = await tx.agents.getIn(req.accountId, req.assetId);

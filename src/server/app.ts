@@ -60,7 +60,6 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const pki = ensurePki(config.dataDir, config.agentChannel.altNames);
   const metrics = new Metrics();
   const hub = new ActionHub();
-  const policies = new IpPolicyService(config.allowlist);
   const notify = (agentId: string) => hub.notify(agentId);
 
   // BF-4: addresses console/API users came from are never auto-blocked
@@ -80,8 +79,9 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   };
 
   const rules = deps.rules ?? loadRules();
+  const policies = new IpPolicyService(config.allowlist, isOperatorIp);
   const ingest = new IngestService({
-    store, rules, policies, clock, log, metrics, notify, isOperatorIp, blockFor: () => config.defence.blockFor,
+    store, rules, policies, clock, log, metrics, notify, blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
   const warmed = await ingest.warm();

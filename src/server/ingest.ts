@@ -16,8 +16,6 @@ export interface IngestDeps {
   blockFor: () => number;
   /** Called after commit for each agent that got a new action. */
   notify: (agentId: string) => void;
-  /** Operator addresses (console/API users) are never auto-blocked (BF-4). */
-  isOperatorIp: (ip: string) => boolean;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
   enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
 }
@@ -121,9 +119,6 @@ export class IngestService {
     if (prior && prior.status === "disabled" && prior.alertId === alert.id) {
       return `not re-blocked: the block on this source was lifted by ${prior.lastResult?.replace(/^disabled by /, "") ?? "an operator"}`;
     }
-    const allowed = await this.#deps.policies.allowedBy(tx, alert.accountId, ip);
-    if (allowed) return `not blocked: ${allowed}`;
-    if (this.#deps.isOperatorIp(ip)) return "not blocked: the source is a console/API user's address";
     const out = await this.#deps.policies.autoBlock(tx, { accountId: alert.accountId, assetId: d.assetId, ip, reason: `${d.name} (${d.type})`, alertId: alert.id, createdBy: "defence", duration: this.#deps.blockFor() }, now);
     switch (out.kind) {
       case "blocked":
@@ -134,6 +129,8 @@ export class IngestService {
         return `already blocked by policy ${out.policy.id}`;
       case "allowlisted":
         return `not blocked: ${out.entry}`;
+      case "operator":
+        return "not blocked: the source is a console/API user's address";
       case "defence_off":
         return "not blocked: defence is off";
     }

@@ -28,7 +28,6 @@ export async function responseRoutes(root: FastifyInstance, deps: RouteDeps): Pr
     if (!ip) throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, `not an IP address: ${req.body.ip}`);
     const out = await store.transaction((tx) => deps.policies.block(tx, { accountId: p.accountId, assetId: req.body.assetId, ip, reason: req.body.reason, alertId: null, createdBy: p.actor, duration: req.body.duration === "permanent" ? null : parseDuration(req.body.duration) }, clock.now()));
     if (out.kind === "allowlisted") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, `${ip} is allowlisted (${out.entry}); remove it from the allowlist to block it`);
-    if (out.kind === "defence_off") throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "defence is off");
     if (out.kind === "blocked") deps.notify(out.action.agentId);
     await auditFor(deps.audit, req, "ip_policy.create", out.policy.id, { ip, assetId: req.body.assetId, duration: req.body.duration });
     return policyDto(out.policy);
