@@ -8,6 +8,16 @@ import { DetectionEngine, ruleTestSchema, parseRule } from "../src/detection/ind
 import { logonRecord } from "../src/protocol/index.ts";
 import { loadRules, RULES_DIR } from "./rules.ts";
 
+/** `b` over `a`, objects merged deeply. */
+function merge(a: unknown, b: unknown): unknown {
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    return out;
+  }
+  return b === undefined ? a : b;
+}
+
 /** Runs every rule's .test.yml through the real engine, all rules loaded (as in production). */
 const rules = loadRules();
 const files = readdirSync(RULES_DIR).filter((f) => f.endsWith(".test.yml"));
@@ -36,11 +46,14 @@ describe("detection rules as data", () => {
           const engine = new DetectionEngine(rules);
           let t = 0;
           const merged = new Map<string, { type: string; count: number; severity: string; dedup: string }>();
-          c.records.forEach((raw, i) => {
+          c.records.forEach(({ asset, ...raw }, i) => {
             const ts = String(raw.ts);
             t = ts.startsWith("+") ? t + parseDuration(ts.slice(1)) : Date.parse(ts);
-            const record = logonRecord.parse({ id: `case-${i}-xxxxxxxx`, kind: "logon", service: "ssh", ...raw, ts: t });
-            for (const d of engine.process({ assetId: "asset-1", record })) {
+            const full = { id: `case-${i}-xxxxxxxx`, kind: "logon", service: "ssh", ...raw, ts: t };
+            // the record as the agent sends it must be valid; the server's enrichment (source.geo,
+            // user.weakPassword, unusual.*, …) is kept on top, as ingest does
+            const record = merge(full, logonRecord.parse(full)) as typeof full;
+            for (const d of engine.process({ assetId: String(asset ?? "asset-1"), accountId: "acct-1", record })) {
               const m = merged.get(d.dedupKey);
               if (m && !d.opened) m.count += d.count;
               else if (m) m.count += d.count;

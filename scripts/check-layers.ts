@@ -17,8 +17,9 @@ export const ALLOWED: Record<string, string[]> = {
   bus: ["core", "protocol"],
   agent: ["core", "protocol"],
   notify: ["core", "protocol"],
-  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "notify"],
-  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent", "notify"],
+  intel: ["core"],
+  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "notify", "intel"],
+  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent", "notify", "intel"],
 };
 const PURE = new Set(["core", "protocol", "detection"]);
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createServer, loadServerConfig, createEnrolToken, newApiTokenSecret, sha256hex, type HostwardServer } from "../src/server/index.ts";
 import type { Firewall } from "../src/agent/index.ts";
-import type { Clock } from "../src/core/index.ts";
+import type { Clock, GeoIpReader, IpReputationReader } from "../src/core/index.ts";
 import type { Rule } from "../src/detection/index.ts";
 
 export const quietLog = pino({ level: process.env.HW_TEST_LOG ?? "silent" });
@@ -15,9 +15,9 @@ export function tempDir(prefix = "hw-test-"): { dir: string; cleanup: () => void
 }
 
 /** A server on random loopback ports with its own data directory. */
-export async function startServer(opts: { dataDir: string; clock?: Clock; overrides?: Record<string, unknown>; listen?: boolean; rules?: Rule[] }): Promise<{ server: HostwardServer; apiUrl: string; agentUrl: string; adminToken: string }> {
+export async function startServer(opts: { dataDir: string; clock?: Clock; overrides?: Record<string, unknown>; listen?: boolean; rules?: Rule[]; geo?: GeoIpReader; reputation?: IpReputationReader }): Promise<{ server: HostwardServer; apiUrl: string; agentUrl: string; adminToken: string }> {
   const cfg = loadServerConfig({ dataDir: opts.dataDir, api: { port: 0 }, agentChannel: { port: 0, host: "127.0.0.1" }, logLevel: "silent", ...opts.overrides }, {});
-  const server = await createServer(cfg, { clock: opts.clock, logger: quietLog, rules: opts.rules });
+  const server = await createServer(cfg, { clock: opts.clock, logger: quietLog, rules: opts.rules, geo: opts.geo, reputation: opts.reputation });
   let apiUrl = "", agentUrl = "";
   if (opts.listen !== false) ({ apiUrl, agentUrl } = await server.listen());
   // a non-expiring API token (tests move fake clocks by weeks)

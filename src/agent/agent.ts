@@ -276,6 +276,8 @@ export class HostwardAgent {
           return await fw.block(a.params.ip, a.params.timeoutSeconds);
         case "unblock_ip":
           return await fw.unblock(a.params.ip);
+        case "run_baseline":
+          return { ok: false, message: "baseline checks are not available in this agent yet" };
       }
     } catch (e) {
       return { ok: false, message: (e as Error).message };

@@ -1,3 +1,4 @@
 export * from "./alert-service.ts";
 export * from "./lifecycle.ts";
 export * from "./whitelist.ts";
+export * from "./logon-intel.ts";

@@ -138,7 +138,7 @@ export interface IpPolicy {
   lastResult: string | null;
 }
 
-export type ActionType = "block_ip" | "unblock_ip";
+export type ActionType = "block_ip" | "unblock_ip" | "run_baseline";
 export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 
 /** A typed response action queued for one agent (AGT-10). */
@@ -147,7 +147,8 @@ export interface AgentAction {
   accountId: string;
   agentId: string;
   type: ActionType;
-  params: { ip: string; timeoutSeconds?: number };
+  /** block_ip/unblock_ip: ip (+ timeoutSeconds); run_baseline: checks. */
+  params: { ip?: string; timeoutSeconds?: number; checks?: string[] };
   policyId: string | null;
   status: ActionStatus;
   createdAt: number;
@@ -265,4 +266,88 @@ export interface OutboxItem {
   lastError: string | null;
   createdAt: number;
   sentAt: number | null;
+}
+
+/** Where an address is, from the offline GeoIP database (LOG-1). */
+export interface GeoLocation {
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  region: string;
+  city: string;
+  lat: number | null;
+  lon: number | null;
+  /** Stable key at city level: "CC/Region/City". */
+  key: string;
+  /** For people: "City, Region, CC". */
+  label: string;
+}
+
+export type LogonFactor = "location" | "ip" | "time" | "account";
+export const LOGON_FACTORS: readonly LogonFactor[] = ["location", "ip", "time", "account"];
+
+/** LOG-2/LOG-4: a location the asset learned to trust, and how. */
+export interface ApprovedLocation {
+  accountId: string;
+  assetId: string;
+  key: string;
+  label: string;
+  how: "learning" | "six_successes";
+  /** The address whose logon approved it. */
+  ip: string;
+  approvedAt: number;
+}
+
+/**
+ * LOG-6: an operator-set approval (or one added automatically when auto-update is on).
+ * value: location "CC", "CC/Region" or "CC/Region/City"; ip an address or CIDR; account a
+ * user name; time "HH:MM-HH:MM" with optional days "Mon-Fri " prefix, in `tz`.
+ */
+export interface LogonApproval {
+  id: string;
+  accountId: string;
+  factor: LogonFactor;
+  value: string;
+  /** IANA zone of a time range (default UTC). */
+  tz: string | null;
+  /** Assets it applies to; null = every asset, present and future. */
+  assetIds: string[] | null;
+  source: "operator" | "auto";
+  note: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+/** BF-5: the latest run of a baseline check on an asset. */
+export interface BaselineRun {
+  accountId: string;
+  assetId: string;
+  check: string;
+  ts: number;
+  trigger: string;
+  checked: number;
+  skipped: { subject: string; reason: string }[];
+  durationMs: number;
+  findings: number;
+  receivedAt: number;
+}
+
+export interface BaselineFinding {
+  accountId: string;
+  assetId: string;
+  check: string;
+  subject: string;
+  reason: string;
+  scheme: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** AGT-7: the latest account inventory of an asset (accounts as the protocol's inventoryAccount). */
+export interface InventorySnapshot {
+  accountId: string;
+  assetId: string;
+  ts: number;
+  uidMin: number;
+  accounts: Array<{ name: string; uid: number; [k: string]: unknown }>;
+  receivedAt: number;
 }

@@ -1,3 +1,4 @@
+import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot } from "./model.ts";
 import type { NotificationChannel, OutboxItem, OutboxStatus, AlertTransition, WhitelistEntry, WhitelistRule } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
@@ -232,6 +233,42 @@ export interface StatsStore {
   totals(accountId: string, onlineSince: number): Promise<{ unhandled: number; unhandledCritical: number; liveBlocks: number; pendingBlocks: number; assetsOnline: number; assetsOffline: number }>;
 }
 
+/** LOG-1 … LOG-6: what each asset learned about its logons, and the operators' approvals. */
+export interface LogonStore {
+  /** When the asset's 24-hour learning began (its first public-IP success), or null. */
+  learningStartedAt(assetId: string): Promise<number | null>;
+  /** Sets it if not set yet; returns the (first) start. */
+  startLearning(accountId: string, assetId: string, at: number): Promise<number>;
+  approvedLocations(assetId: string): Promise<ApprovedLocation[]>;
+  /** Inserts unless the asset already approved the key; false if it had. */
+  approveLocation(l: ApprovedLocation): Promise<boolean>;
+  /** Learned locations of the account's assets (one asset when given). */
+  listLocations(accountId: string, assetId?: string): Promise<ApprovedLocation[]>;
+  revokeLocation(accountId: string, assetId: string, key: string): Promise<boolean>;
+  /** Counts one more successful logon of this ip/user on the asset; returns the total including it. */
+  countSuccess(accountId: string, assetId: string, kind: "ip" | "user", value: string, at: number): Promise<number>;
+  insertApproval(a: LogonApproval): Promise<void>;
+  listApprovals(accountId: string): Promise<LogonApproval[]>;
+  deleteApproval(accountId: string, id: string): Promise<boolean>;
+}
+
+export interface BaselineStore {
+  /** Replaces the asset's findings of the run's check with these (a fixed password clears at once); returns what changed. */
+  replace(run: BaselineRun, findings: Array<Pick<BaselineFinding, "subject" | "reason" | "scheme">>): Promise<{ added: string[]; cleared: string[] }>;
+  findings(accountId: string, q: { assetId?: string; check?: string }): Promise<BaselineFinding[]>;
+  runs(accountId: string, q: { assetId?: string; check?: string }): Promise<BaselineRun[]>;
+  /** Unscoped (ingest): the asset's finding for one subject. */
+  finding(assetId: string, check: string, subject: string): Promise<BaselineFinding | null>;
+}
+
+export interface InventoryStore {
+  /** Stores the asset's latest inventory; returns the one it replaces. */
+  put(s: InventorySnapshot): Promise<InventorySnapshot | null>;
+  /** Unscoped (ingest). */
+  latest(assetId: string): Promise<InventorySnapshot | null>;
+  get(accountId: string, assetId: string): Promise<InventorySnapshot | null>;
+}
+
 export interface Store {
   readonly agents: AgentStore;
   readonly enrolTokens: EnrolTokenStore;
@@ -252,7 +289,20 @@ export interface Store {
   readonly transitions: AlertTransitionStore;
   readonly whitelist: WhitelistStore;
   readonly stats: StatsStore;
+  readonly logon: LogonStore;
+  readonly baseline: BaselineStore;
+  readonly inventory: InventoryStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** LOG-1/LOG-5: offline GeoIP. Never locates private, loopback or documentation addresses. */
+export interface GeoIpReader {
+  locate(ip: string): import("./model.ts").GeoLocation | null;
+}
+
+/** LOG-8/PRC-1: is an address on an intel list of malicious IPs? */
+export interface IpReputationReader {
+  lookup(ip: string): { list: string; provenance: string } | null;
 }

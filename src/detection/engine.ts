@@ -5,6 +5,8 @@ import { validateRuleSet } from "./rule.schema.ts";
 /** What the engine reads: one record of an asset. Records are plain objects (protocol schemas). */
 export interface EngineInput {
   assetId: string;
+  /** The asset's account; account-scoped rules group across its assets. */
+  accountId?: string;
   record: { kind: string; ts: number; [k: string]: unknown };
 }
 
@@ -37,7 +39,11 @@ export interface Detection {
 
 type Getter = (r: Record<string, unknown>) => unknown;
 
+/** `asset.id` is not in the record: the engine sets it while a record is processed. */
+let currentAsset = "";
+
 function getter(path: string): Getter {
+  if (path === "asset.id") return () => currentAsset;
   const parts = path.split(".");
   if (parts.length === 1) return (r) => r[parts[0]!];
   if (parts.length === 2) {
@@ -68,6 +74,8 @@ interface ThresholdGroup {
   /** Timestamps of the last `count` matching records, oldest first (a ring). */
   times: number[];
   firing: boolean;
+  /** When the group last started firing (0 = never). */
+  firedAt: number;
   firstSeen: number;
   lastSeen: number;
   /**
@@ -76,9 +84,19 @@ interface ThresholdGroup {
    */
   users: readonly string[];
   lines: readonly string[];
+  /** Distinct thresholds: value → last time seen within the window. */
+  seen?: Map<string, number>;
+  /** Samples for rules that span sources or assets. */
+  sources?: readonly string[];
+  assets?: readonly string[];
 }
 
 const NONE: readonly string[] = [];
+
+/** State is kept per asset, or per account for account-scoped rules. */
+function scopeOf(c: CompiledRule, input: EngineInput): string {
+  return c.rule.scope === "account" ? "acct:" + (input.accountId ?? "") : input.assetId;
+}
 
 /** Per-asset maps: no key string is built (and hashed) per record. */
 type ByAsset<T> = Map<string, Map<string, T>>;
@@ -102,12 +120,19 @@ interface CompiledRule {
   group: Getter[];
   dedup: Getter[];
   join: Getter[];
+  distinct: Getter | null;
+  evidence: { path: string; get: Getter }[];
+  /** Whether the alert names a single source (the dedup key holds source.ip). */
+  hasSource: boolean;
   window: number;
   /** threshold state per asset, then group */
   groups: ByAsset<ThresholdGroup>;
   /** when this rule last fired, per asset, then join key, for rules that follow it */
   fired: ByAsset<number>;
   followers: CompiledRule[];
+  suppressors: CompiledRule[];
+  /** How long idle groups are kept: the rule's window, or longer when another rule's suppression reads them. */
+  keepFor: number;
   /** evidence text of the threshold, e.g. "5 in 600s" */
   thresholdText: string | undefined;
 }
@@ -142,8 +167,9 @@ export class DetectionEngine {
   #sinceSweep = 0;
 
   constructor(rules: Rule[]) {
+    // references are checked on the whole set: switching a rule off must not break those naming it
+    validateRuleSet(rules);
     const enabled = rules.filter((r) => r.enabled);
-    validateRuleSet(enabled);
     this.rules = enabled;
     const byId = new Map<string, CompiledRule>();
     for (const rule of enabled) {
@@ -153,11 +179,16 @@ export class DetectionEngine {
         group: (rule.threshold?.groupBy ?? rule.dedupKey).map(getter),
         dedup: rule.dedupKey.map(getter),
         join: (rule.after?.join ?? []).map(getter),
+        distinct: rule.threshold?.distinct ? getter(rule.threshold.distinct) : null,
+        evidence: rule.evidence.map((path) => ({ path, get: getter(path) })),
+        hasSource: rule.dedupKey.includes("source.ip"),
         window: rule.threshold?.window ?? rule.after?.within ?? 0,
         groups: new Map(),
         fired: new Map(),
         followers: [],
-        thresholdText: rule.threshold ? `${rule.threshold.count} in ${rule.threshold.window / 1000}s` : undefined,
+        suppressors: [],
+        keepFor: 0,
+        thresholdText: rule.threshold ? `${rule.threshold.count}${rule.threshold.distinct ? ` distinct ${rule.threshold.distinct}` : ""} in ${rule.threshold.window / 1000}s` : undefined,
       };
       this.#maxWindow = Math.max(this.#maxWindow, c.window);
       byId.set(rule.id, c);
@@ -166,7 +197,10 @@ export class DetectionEngine {
       list.push(c);
       this.#byKind.set(rule.record, list);
     }
-    for (const c of this.#all) if (c.rule.after) byId.get(c.rule.after.rule)!.followers.push(c);
+    for (const c of this.#all) for (const a of c.rule.after?.rule ?? []) byId.get(a)?.followers.push(c);
+    // a disabled suppressor simply does not suppress
+    for (const c of this.#all) for (const a of c.rule.suppressedBy) { const o = byId.get(a); if (o) c.suppressors.push(o); }
+    for (const c of this.#all) c.keepFor = Math.max(c.window, ...this.#all.filter((x) => x.suppressors.includes(c)).map((x) => x.window));
   }
 
   /** The longest window any rule looks back over: how much history rebuilds the state. */
@@ -179,6 +213,7 @@ export class DetectionEngine {
     if (!rules) return [];
     const out: Detection[] = [];
     const r = input.record as Record<string, unknown>;
+    currentAsset = input.assetId;
     for (const c of rules) {
       if (!c.match(r)) continue;
       if (c.rule.threshold) this.#threshold(c, input, out);
@@ -196,7 +231,7 @@ export class DetectionEngine {
   sweep(now: number): void {
     for (const c of this.#all) {
       for (const [asset, inner] of c.groups) {
-        for (const [k, g] of inner) if (now - g.lastSeen > c.window) inner.delete(k);
+        for (const [k, g] of inner) if (now - g.lastSeen > (g.firedAt ? c.keepFor : c.window)) inner.delete(k);
         if (inner.size === 0) c.groups.delete(asset);
       }
       const keep = Math.max(0, ...c.followers.map((f) => f.window));
@@ -213,43 +248,82 @@ export class DetectionEngine {
     if (gk === null) return;
     const ts = input.record.ts;
     const { count, window } = c.rule.threshold!;
-    let g = getIn(c.groups, input.assetId, gk);
+    const scope = scopeOf(c, input);
+    let g = getIn(c.groups, scope, gk);
     if (!g) {
-      g = { times: [], firing: false, firstSeen: ts, lastSeen: ts, users: NONE, lines: NONE };
-      setIn(c.groups, input.assetId, gk, g);
+      g = { times: [], firing: false, firedAt: 0, firstSeen: ts, lastSeen: ts, users: NONE, lines: NONE };
+      setIn(c.groups, scope, gk, g);
     } else if (ts - g.lastSeen > window) {
       // the attack went quiet for a whole window: a later burst must cross the threshold again
       g.times.length = 0;
       g.firing = false;
       g.users = NONE;
       g.lines = NONE;
+      g.seen = undefined;
+      g.sources = undefined;
+      g.assets = undefined;
     }
     if (ts > g.lastSeen) g.lastSeen = ts;
     const user = (r.user as { name?: string } | undefined)?.name;
     if (user !== undefined && g.users.length < SAMPLE_USERS && !g.users.includes(user)) g.users = [...g.users, user];
     const line = (r.log as { line?: string } | undefined)?.line;
     if (line !== undefined && g.lines.length < SAMPLE_LINES) g.lines = [...g.lines, line];
+    if (!c.hasSource) {
+      const ip = (r.source as { ip?: string } | undefined)?.ip;
+      if (ip !== undefined && (g.sources?.length ?? 0) < SAMPLE_USERS && !g.sources?.includes(ip)) g.sources = [...(g.sources ?? NONE), ip];
+    }
+    if (c.rule.scope === "account" && (g.assets?.length ?? 0) < SAMPLE_USERS && !g.assets?.includes(input.assetId)) g.assets = [...(g.assets ?? NONE), input.assetId];
 
+    if (!g.firing && c.suppressors.length && this.#suppressed(c, scope, gk, ts)) return;
     if (g.firing) {
-      for (const f of c.followers) setIn(f.fired, input.assetId, keyOf(f.join, r) ?? "", ts);
+      for (const f of c.followers) setIn(f.fired, scopeOf(f, input), keyOf(f.join, r) ?? "", ts);
       out.push(this.#detection(c, input, g.lastSeen, g.lastSeen, 1, false, g));
+      return;
+    }
+    if (c.distinct) {
+      const v = c.distinct(r);
+      if (v === undefined || v === null) return;
+      g.seen ??= new Map();
+      g.seen.delete(String(v));
+      g.seen.set(String(v), ts);
+      // oldest first (insertion order, re-inserted on each sighting): drop those out of the window
+      for (const [k, t] of g.seen) {
+        if (ts - t <= window) break;
+        g.seen.delete(k);
+      }
+      if (g.seen.size < count) return;
+      g.firing = true;
+      g.firedAt = ts;
+      g.firstSeen = g.seen.values().next().value!;
+      g.seen = undefined;
+      for (const f of c.followers) setIn(f.fired, scopeOf(f, input), keyOf(f.join, r) ?? "", ts);
+      out.push(this.#detection(c, input, g.firstSeen, g.lastSeen, count, true, g));
       return;
     }
     g.times.push(ts);
     if (g.times.length > count) g.times.shift();
     if (g.times.length === count && ts - g.times[0]! <= window) {
       g.firing = true;
+      g.firedAt = ts;
       g.firstSeen = g.times[0]!;
-      for (const f of c.followers) setIn(f.fired, input.assetId, keyOf(f.join, r) ?? "", ts);
+      for (const f of c.followers) setIn(f.fired, scopeOf(f, input), keyOf(f.join, r) ?? "", ts);
       out.push(this.#detection(c, input, g.firstSeen, g.lastSeen, count, true, g));
     }
+  }
+
+  #suppressed(c: CompiledRule, scope: string, gk: string, ts: number): boolean {
+    for (const o of c.suppressors) {
+      const og = getIn(o.groups, scope, gk);
+      if (og && og.firedAt > 0 && (og.firing || ts - og.lastSeen <= c.window)) return true;
+    }
+    return false;
   }
 
   #after(c: CompiledRule, input: EngineInput, out: Detection[]): void {
     const r = input.record as Record<string, unknown>;
     const jk = keyOf(c.join, r);
     if (jk === null) return;
-    const t = getIn(c.fired, input.assetId, jk);
+    const t = getIn(c.fired, scopeOf(c, input), jk);
     if (t === undefined || input.record.ts - t > c.window || input.record.ts < t - c.window) return;
     out.push(this.#detection(c, input, input.record.ts, input.record.ts, 1, true));
   }
@@ -260,11 +334,18 @@ export class DetectionEngine {
 
   #detection(c: CompiledRule, input: EngineInput, firstSeen: number, lastSeen: number, count: number, opened: boolean, g?: ThresholdGroup): Detection {
     const r = input.record as Record<string, unknown>;
-    const sourceIp = ((r.source as { ip?: string } | undefined)?.ip) ?? null;
+    const recordIp = ((r.source as { ip?: string } | undefined)?.ip) ?? null;
+    const sourceIp = c.hasSource ? recordIp : null;
     const userName = ((r.user as { name?: string } | undefined)?.name) ?? null;
-    const evidence: Record<string, unknown> = { service: r.service, "source.ip": sourceIp };
+    const evidence: Record<string, unknown> = { service: r.service, "source.ip": recordIp };
+    for (const e of c.evidence) {
+      const v = e.get(r);
+      if (v !== undefined) evidence[e.path] = e.path === "asset.id" ? input.assetId : v;
+    }
     if (g) {
       // shared snapshots (copy-on-write in the group): do not mutate
+      if (g.sources) evidence["source.ips"] = g.sources;
+      if (g.assets) evidence["asset.ids"] = g.assets;
       evidence["user.names"] = g.users;
       evidence["log.lines"] = g.lines;
     } else {

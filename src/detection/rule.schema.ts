@@ -25,10 +25,21 @@ export const ruleSchema = z
     record: z.string().describe("Telemetry kind the rule reads."),
     where: z.record(fieldPath, z.union([scalar, z.array(scalar).min(1)])).default({}),
     threshold: z
-      .object({ count: z.number().int().min(1), window: duration, groupBy: z.array(fieldPath).min(1) })
+      .object({
+        count: z.number().int().min(1),
+        window: duration,
+        groupBy: z.array(fieldPath).min(1),
+        distinct: fieldPath.optional().describe("Count distinct values of this field instead of records (e.g. user.name for enumeration, source.ip for distributed campaigns, asset.id for one source probing many hosts)."),
+      })
       .strict()
       .optional(),
-    after: z.object({ rule: z.string(), within: duration, join: z.array(fieldPath).min(1) }).strict().optional(),
+    suppressedBy: z.array(z.string()).default([]).describe("Threshold rules with the same groupBy: while one of them fires (or fired within this rule's window) for the group, this rule stays quiet — one attack, one alert in its most specific form."),
+    scope: z.enum(["asset", "account"]).default("asset").describe("asset: state per asset; account: groups span every asset of the account (one source probing many hosts)."),
+    after: z
+      .object({ rule: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])), within: duration, join: z.array(fieldPath).min(1) })
+      .strict()
+      .optional(),
+    evidence: z.array(fieldPath).default([]).describe("Record fields copied into the alert's evidence (e.g. source.geo)."),
     dedupKey: z.array(fieldPath).min(1).describe("Fields that, with the asset, make two detections the same alert (ALR-2)."),
     response: z.enum(["none", "block_source"]).default("none"),
     whitelist: z
@@ -68,8 +79,15 @@ export function validateRuleSet(rules: Rule[]): void {
     ids.add(r.id);
   }
   for (const r of rules) {
-    if (r.after && !ids.has(r.after.rule)) {
-      throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${r.id}: after.rule names unknown rule ${r.after.rule}`);
+    for (const a of r.after?.rule ?? []) {
+      if (!ids.has(a)) throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${r.id}: after.rule names unknown rule ${a}`);
+    }
+    for (const a of r.suppressedBy) {
+      const o = rules.find((x) => x.id === a);
+      if (!o) throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${r.id}: suppressedBy names unknown rule ${a}`);
+      if (!o.threshold || !r.threshold || o.threshold.groupBy.join() !== r.threshold.groupBy.join() || o.scope !== r.scope) {
+        throw new UserError("invalid", ErrorCodes.RULE_INVALID, `${r.id}: suppressedBy ${a} needs both rules to be threshold rules with the same groupBy and scope`);
+      }
     }
   }
 }
@@ -82,6 +100,7 @@ export const ruleTestSchema = z.object({
       z.object({
         name: z.string(),
         /** Records; `ts` may be an ISO time or "+<duration>" after the previous record. */
+        /** A record may name its `asset` (default asset-1) for account-scoped rules. */
         records: z.array(z.record(z.string(), z.unknown())).min(1),
         expect: z.array(z.object({ type: z.string(), count: z.number().int().optional(), severity: z.string().optional(), dedup: z.string().optional() }).strict()),
       }),

@@ -24,7 +24,13 @@ export const unblockIpAction = z.object({
   type: z.literal("unblock_ip"),
   params: z.object({ ip: ipString }).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction]);
+/** BF-5 / AGT-7: run a baseline check (and send the account inventory) now rather than at the next daily run. */
+export const runBaselineAction = z.object({
+  id: z.string(),
+  type: z.literal("run_baseline"),
+  params: z.object({ checks: z.array(z.enum(["weak_password", "account_inventory"])).min(1).max(4) }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

@@ -16,6 +16,7 @@ export type BlockOutcome =
   | { kind: "already"; policy: IpPolicy }
   | { kind: "allowlisted"; entry: string }
   | { kind: "operator" }
+  | { kind: "approved_logon_ip"; entry: string }
   | { kind: "defence_off" };
 
 /** Called after a transaction commits, so a waiting agent gets its action at once. */
@@ -53,6 +54,12 @@ export class IpPolicyService {
     const allowed = await this.allowedBy(tx, req.accountId, req.ip);
     if (allowed) return { kind: "allowlisted", entry: allowed };
     if (this.#isOperatorIp(req.ip)) return { kind: "operator" };
+    // BF-4: an address operators approved for logons (LOG-6) is never blocked automatically
+    for (const a of await tx.logon.listApprovals(req.accountId)) {
+      if (a.factor !== "ip" || (a.assetIds !== null && !a.assetIds.includes(req.assetId))) continue;
+      const c = parseCidr(a.value);
+      if (c && cidrContains(c, req.ip)) return { kind: "approved_logon_ip", entry: a.value };
+    }
     const enabled = (await tx.accountSettings.get<boolean>(req.accountId, "defence.enabled")) ?? true;
     if (!enabled) return { kind: "defence_off" };
     return this.#block(tx, req, now);

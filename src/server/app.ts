@@ -3,10 +3,11 @@ import fastifySwagger from "@fastify/swagger";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
-import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT } from "../core/index.ts";
+import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT, type GeoIpReader, type IpReputationReader } from "../core/index.ts";
 import { SqliteStore } from "../store/index.ts";
 import { IpPolicyService } from "../response/index.ts";
-import { expireStaleAlerts } from "../alerting/index.ts";
+import { expireStaleAlerts, LogonIntel } from "../alerting/index.ts";
+import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR } from "../intel/index.ts";
 import { NotificationDispatcher, enqueueForAlert } from "../notify/index.ts";
 import type { Rule } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
@@ -29,6 +30,9 @@ export interface ServerDeps {
   store?: Store;
   rules?: Rule[];
   lockout?: LockoutPolicy;
+  /** LOG-1: replaces the GeoIP database (tests place namespace addresses on the map). */
+  geo?: GeoIpReader;
+  reputation?: IpReputationReader;
 }
 
 export interface HostwardServer {
@@ -80,8 +84,12 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
 
   const rules = deps.rules ?? loadRules();
   const policies = new IpPolicyService(config.allowlist, isOperatorIp);
+  const intel = new LogonIntel({
+    geo: deps.geo ?? new DbIpGeo(config.geoipDir),
+    reputation: deps.reputation ?? IpReputation.load([DEFAULT_INTEL_DIR, ...config.intelPaths]),
+  });
   const ingest = new IngestService({
-    store, rules, policies, clock, log, metrics, notify, blockFor: () => config.defence.blockFor,
+    store, rules, policies, clock, log, metrics, notify, intel, blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
   const warmed = await ingest.warm();
@@ -119,7 +127,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   });
   installAuth(api, { store, clock, audit, rememberOperatorIp });
   api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier });
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier, ingest });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---

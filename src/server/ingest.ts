@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
-import { applyDetection, applyWhitelists, isWhitelisted } from "../alerting/index.ts";
+import { applyDetection, applyWhitelists, isWhitelisted, type LogonIntel } from "../alerting/index.ts";
+import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
 import type { IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -16,6 +17,8 @@ export interface IngestDeps {
   blockFor: () => number;
   /** Called after commit for each agent that got a new action. */
   notify: (agentId: string) => void;
+  /** LOG-1 … LOG-8, BF-5, AGT-7: what the server knows, applied to records before the rules. */
+  intel?: LogonIntel;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
   enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
 }
@@ -26,26 +29,56 @@ export interface IngestDeps {
  * an acknowledged batch is stored with its consequences or not at all.
  */
 export class IngestService {
-  #engine: DetectionEngine;
+  /** One engine per account: BF-1 thresholds are configurable per account. */
+  #engines = new Map<string, DetectionEngine>();
   #deps: IngestDeps;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: IngestDeps) {
     this.#deps = deps;
-    this.#engine = new DetectionEngine(deps.rules);
   }
 
-  /** Rebuilds the detection state from stored records (after a restart or a failed write). */
+  /** The account's rules: the shipped ones with its overrides applied. */
+  async rulesFor(accountId: string, store: Store = this.#deps.store): Promise<Rule[]> {
+    const o = await store.accountSettings.get<RuleOverrides>(accountId, RULE_OVERRIDES_KEY);
+    return o ? applyRuleOverrides(this.#deps.rules, o) : this.#deps.rules;
+  }
+
+  async #engineFor(accountId: string): Promise<DetectionEngine> {
+    let e = this.#engines.get(accountId);
+    if (!e) {
+      e = new DetectionEngine(await this.rulesFor(accountId));
+      this.#engines.set(accountId, e);
+    }
+    return e;
+  }
+
+  /** Rebuilds the detection state from stored records (after a restart, a failed write, or changed rules). */
   async warm(): Promise<number> {
-    const { store, clock, rules } = this.#deps;
-    this.#engine = new DetectionEngine(rules);
+    const { store, clock } = this.#deps;
+    this.#engines.clear();
+    const lookback = Math.max(new DetectionEngine(this.#deps.rules).lookback, 6 * 3_600_000);
+    const accountOf = new Map<string, string | null>();
     let n = 0;
-    const records = await store.telemetry.since(clock.now() - this.#engine.lookback, 5_000_000);
+    const records = await store.telemetry.since(clock.now() - lookback, 5_000_000);
     for (const r of records) {
-      this.#engine.process({ assetId: r.agentId, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
+      let acct = accountOf.get(r.agentId);
+      if (acct === undefined) {
+        acct = (await store.agents.get(r.agentId))?.accountId ?? null;
+        accountOf.set(r.agentId, acct);
+      }
+      if (acct === null) continue;
+      (await this.#engineFor(acct)).process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
       n++;
     }
     return n;
+  }
+
+  /** An account's rule settings changed: rebuild its engine (state re-read from stored records). */
+  reloadAccount(): Promise<number> {
+    const run = this.#queue.then(() => this.warm());
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
@@ -73,10 +106,13 @@ export class IngestService {
     const notifyAgents = new Set<string>();
     let fresh: StoredRecord[] = [];
     try {
+      const engine = await this.#engineFor(agent.accountId);
       await store.transaction(async (tx) => {
         fresh = await tx.telemetry.insertNew(valid);
         for (const r of fresh) {
-          const detections = this.#engine.process({ assetId: agent.id, record: r.body as { kind: string; ts: number } });
+          let record = r.body as { kind: string; ts: number };
+          if (this.#deps.intel) record = await this.#deps.intel.apply(tx, agent.accountId, agent.id, record, now);
+          const detections = engine.process({ assetId: agent.id, accountId: agent.accountId, record });
           for (const d of detections) await this.#onDetection(tx, agent.accountId, d, now, notifyAgents);
         }
         await tx.agents.touch(agent.id, now);
@@ -131,6 +167,8 @@ export class IngestService {
         return `not blocked: ${out.entry}`;
       case "operator":
         return "not blocked: the source is a console/API user's address";
+      case "approved_logon_ip":
+        return `not blocked: ${out.entry} is an approved logon address`;
       case "defence_off":
         return "not blocked: defence is off";
     }

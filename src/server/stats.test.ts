@@ -110,8 +110,10 @@ describe("stats API", () => {
 
       const a = await get("/api/v1/stats/attacks?days=7");
       const d9 = a.perDay.find((r: Row) => r.day === "2026-06-09"), d10 = a.perDay.find((r: Row) => r.day === "2026-06-10");
-      assert.deepEqual(d9, { day: "2026-06-09", ssh_brute_force: 3, logon_after_brute_force: 1, blocks: 2 });
-      assert.deepEqual(d10, { day: "2026-06-10", ssh_brute_force: 1, logon_after_brute_force: 0, blocks: 1 });
+      const others = (r: Row) => Object.entries(r).filter(([k]) => !["day", "ssh_brute_force", "logon_after_brute_force", "blocks"].includes(k)).reduce((s, [, v]) => s + Number(v), 0);
+      assert.deepEqual({ day: d9.day, ssh_brute_force: d9.ssh_brute_force, logon_after_brute_force: d9.logon_after_brute_force, blocks: d9.blocks, others: others(d9) }, { day: "2026-06-09", ssh_brute_force: 3, logon_after_brute_force: 1, blocks: 2, others: 0 });
+      assert.deepEqual({ day: d10.day, ssh_brute_force: d10.ssh_brute_force, logon_after_brute_force: d10.logon_after_brute_force, blocks: d10.blocks, others: others(d10) }, { day: "2026-06-10", ssh_brute_force: 1, logon_after_brute_force: 0, blocks: 1, others: 0 });
+      assert.ok("rdp_brute_force" in d9 && "slow_brute_force" in d9 && "distributed_brute_force" in d9, "every brute-force form has its column");
       assert.equal(a.perDay.length, 7);
       assert.deepEqual(a.topSources.map((s: { ip: string; alerts: number; attempts: number; assets: number; blocked: boolean }) => [s.ip, s.alerts, s.attempts, s.assets, s.blocked]), [
         ["203.0.113.50", 2, 13, 2, true],

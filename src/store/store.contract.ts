@@ -251,6 +251,54 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.deepEqual(await s.stats.topSources("nobody", { ...w, limit: 5 }), []);
     });
 
+    test("LOG-2 LOG-4 LOG-6 logon learning: start once, approved locations per asset, success counters, approvals per account", async () => {
+      assert.equal(await s.logon.learningStartedAt("a1"), null);
+      assert.equal(await s.logon.startLearning("default", "a1", 100), 100);
+      assert.equal(await s.logon.startLearning("default", "a1", 200), 100, "the first start stays");
+      const loc = { accountId: "default", assetId: "a1", key: "DE/Berlin/Berlin", label: "Berlin, Berlin, DE", how: "learning" as const, ip: "203.0.113.5", approvedAt: 150 };
+      assert.equal(await s.logon.approveLocation(loc), true);
+      assert.equal(await s.logon.approveLocation({ ...loc, how: "six_successes", approvedAt: 300 }), false, "approved once");
+      assert.deepEqual((await s.logon.approvedLocations("a1")).map((l) => [l.key, l.how, l.approvedAt]), [["DE/Berlin/Berlin", "learning", 150]]);
+      assert.deepEqual(await s.logon.approvedLocations("a2"), []);
+      assert.equal((await s.logon.listLocations("default")).length, 1);
+      assert.equal((await s.logon.listLocations("other")).length, 0, "ACC-1");
+      assert.equal(await s.logon.revokeLocation("other", "a1", loc.key), false, "ACC-1");
+      assert.equal(await s.logon.revokeLocation("default", "a1", loc.key), true);
+      assert.deepEqual(await s.logon.approvedLocations("a1"), []);
+      for (let i = 1; i <= 6; i++) assert.equal(await s.logon.countSuccess("default", "a1", "ip", "203.0.113.7", 100 + i), i);
+      assert.equal(await s.logon.countSuccess("default", "a2", "ip", "203.0.113.7", 200), 1, "per asset");
+      assert.equal(await s.logon.countSuccess("default", "a1", "user", "203.0.113.7", 200), 1, "per kind");
+      await s.logon.insertApproval({ id: "la1", accountId: "default", factor: "time", value: "Mon-Fri 08:00-19:00", tz: "Europe/Berlin", assetIds: ["a1"], source: "operator", note: "office hours", createdBy: "u1", createdAt: 5 });
+      await s.logon.insertApproval({ id: "la2", accountId: "default", factor: "ip", value: "198.51.100.0/24", tz: null, assetIds: null, source: "auto", note: "", createdBy: "system", createdAt: 6 });
+      const ap = await s.logon.listApprovals("default");
+      assert.deepEqual(ap.map((a) => [a.id, a.factor, a.assetIds, a.tz]), [["la2", "ip", null, null], ["la1", "time", ["a1"], "Europe/Berlin"]]);
+      assert.deepEqual(await s.logon.listApprovals("other"), []);
+      assert.equal(await s.logon.deleteApproval("other", "la1"), false, "ACC-1");
+      assert.equal(await s.logon.deleteApproval("default", "la1"), true);
+      assert.equal((await s.logon.listApprovals("default")).length, 1);
+    });
+
+    test("BF-5 a baseline run replaces the asset's findings: a fixed password clears at once; AGT-7 the latest inventory", async () => {
+      const run = { accountId: "default", assetId: "a1", check: "weak_password", ts: 100, trigger: "scheduled", checked: 3, skipped: [], durationMs: 5, findings: 0, receivedAt: 101 };
+      assert.deepEqual(await s.baseline.replace(run, [{ subject: "bob", reason: "dictionary", scheme: "yescrypt" }, { subject: "eve", reason: "username", scheme: "sha512crypt" }]), { added: ["bob", "eve"], cleared: [] });
+      assert.equal((await s.baseline.finding("a1", "weak_password", "bob"))?.reason, "dictionary");
+      assert.deepEqual(await s.baseline.replace({ ...run, ts: 200, trigger: "on_demand" }, [{ subject: "eve", reason: "username", scheme: "sha512crypt" }]), { added: [], cleared: ["bob"] });
+      assert.equal(await s.baseline.finding("a1", "weak_password", "bob"), null);
+      const f = await s.baseline.findings("default", { assetId: "a1" });
+      assert.deepEqual(f.map((x) => [x.subject, x.firstSeen, x.lastSeen]), [["eve", 100, 200]]);
+      assert.deepEqual(await s.baseline.findings("other", {}), [], "ACC-1");
+      const runs = await s.baseline.runs("default", {});
+      assert.deepEqual(runs.map((r) => [r.assetId, r.trigger, r.findings]), [["a1", "on_demand", 1]]);
+      assert.equal(await s.inventory.latest("a1"), null);
+      const inv = { accountId: "default", assetId: "a1", ts: 10, uidMin: 1000, accounts: [{ name: "root", uid: 0 }], receivedAt: 11 };
+      assert.equal(await s.inventory.put(inv), null);
+      assert.equal((await s.inventory.put({ ...inv, ts: 20, accounts: [{ name: "root", uid: 0 }, { name: "toor", uid: 0 }] }))?.ts, 10);
+      assert.equal((await s.inventory.latest("a1"))?.accounts.length, 2);
+      await s.inventory.put({ ...inv, ts: 5 });
+      assert.equal((await s.inventory.latest("a1"))?.ts, 20, "an older inventory arriving late does not replace a newer one");
+      assert.equal(await s.inventory.get("other", "a1"), null, "ACC-1");
+    });
+
     test("transactions are all or nothing, and other callers wait for them", async () => {
       await assert.rejects(
         s.transaction(async (tx) => {

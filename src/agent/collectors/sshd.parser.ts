@@ -36,13 +36,19 @@ import { normalizeIp } from "../../core/index.ts";
 
 export type LogonReason = "password" | "publickey" | "keyboard-interactive" | "invalid_user" | "pam" | "preauth_disconnect" | "other";
 
+export type LogonService = "ssh" | "rdp" | "ftp" | "mysql" | "mssql";
+export type LogonType = "interactive" | "network" | "remote_interactive" | "other";
+
 /** One logon attempt: a logon telemetry record (protocol `logonRecord`) without its id. */
 export interface ParsedLogon {
   kind: "logon";
   /** ms since the Unix epoch, from the line's own stamp. */
   ts: number;
-  service: "ssh";
-  event: { outcome: "success" | "failure"; reason: LogonReason };
+  service: LogonService;
+  /** code: the source's own event code (Windows 4624/4625). */
+  event: { outcome: "success" | "failure"; reason: LogonReason; code?: string };
+  /** How the logon was made, where the source says (Windows logon type, authentication package). */
+  logon?: { type?: LogonType; protocol?: string };
   source: { ip: string; port?: number };
   user?: { name: string };
   host?: { name: string };

@@ -23,6 +23,8 @@ export interface RouteDeps {
   rememberOperatorIp: (ip: string) => void;
   /** ALR-9: delivers notifications; the routes use it for "send test". */
   notifier: NotificationDispatcher;
+  /** BF-1: the account's effective rules, and rebuilding detection after they change. */
+  ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(): Promise<number> };
 }
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

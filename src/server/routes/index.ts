@@ -7,6 +7,7 @@ import { adminRoutes } from "./admin.routes.ts";
 import { notifyRoutes } from "./notify.routes.ts";
 import { whitelistRoutes } from "./whitelist.routes.ts";
 import { statsRoutes } from "./stats.routes.ts";
+import { logonRoutes } from "./logon.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -22,5 +23,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await notifyRoutes(app, deps);
   await whitelistRoutes(app, deps);
   await statsRoutes(app, deps);
+  await logonRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }

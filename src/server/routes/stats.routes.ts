@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 /** An agent long-polls every ~25 s; one silent for 2 minutes is offline. */
 export const ONLINE_WINDOW_MS = 120_000;
 /** BF-3: the alert types of a brute-force attack. */
-export const BRUTE_FORCE_TYPES = ["ssh_brute_force", "logon_after_brute_force"];
+export const BRUTE_FORCE_TYPES = ["ssh_brute_force", "rdp_brute_force", "ftp_brute_force", "mysql_brute_force", "slow_brute_force", "distributed_brute_force", "logon_scan_accounts", "logon_scan_hosts", "logon_after_brute_force"];
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 const STATUSES = ["unhandled", "handled", "blocked", "whitelisted_manual", "whitelisted_auto", "expired"] as const;
 
@@ -85,7 +85,7 @@ export async function statsRoutes(root: FastifyInstance, deps: RouteDeps): Promi
   app.get("/api/v1/stats/attacks", {
     config: { access: "viewer" },
     schema: {
-      tags: ["stats"], description: "BF-3 attack analysis: brute-force alerts (ssh_brute_force, logon_after_brute_force) and blocks per UTC day, top sources with their attempts and block status, and a per-asset breakdown.",
+      tags: ["stats"], description: "BF-3 attack analysis: brute-force alerts (SSH, RDP, FTP and MySQL brute force, slow and distributed brute force, logon scanning, logon after brute force) and blocks per UTC day, top sources with their attempts and block status, and a per-asset breakdown.",
       querystring: daysQuery,
       response: { 200: z.object({
         window: windowSchema,

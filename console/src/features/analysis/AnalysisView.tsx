@@ -5,7 +5,7 @@ import { Card, Empty, ago, useLoad } from "../../app/ui.tsx";
 import { BlockedBadge, COLORS, DaysSelect, EChart, Kpi, dayChart, daysFrom, fmt, n, type Attacks } from "../overview/index.ts";
 import "./analysis.css";
 
-/** BF-3 Attack Analysis: SSH brute force against the account's assets, and what the defence did about it. */
+/** BF-3 Attack Analysis: brute force (every form, every service) against the account's assets, and what the defence did about it. */
 export function AnalysisView() {
   const { route, go } = useRouter();
   const days = daysFrom(route.query);
@@ -13,6 +13,8 @@ export function AnalysisView() {
 
   const chart = useMemo(() => data && dayChart(data.perDay.map((r) => r.day), [
     { name: "SSH brute force", type: "bar", stack: "attacks", barMaxWidth: 26, itemStyle: { color: COLORS.high }, data: data.perDay.map((r) => n(r.ssh_brute_force)) },
+    { name: "RDP, FTP, MySQL", type: "bar", stack: "attacks", barMaxWidth: 26, itemStyle: { color: COLORS.medium }, data: data.perDay.map((r) => n(r.rdp_brute_force) + n(r.ftp_brute_force) + n(r.mysql_brute_force)) },
+    { name: "Slow, distributed, scanning", type: "bar", stack: "attacks", barMaxWidth: 26, itemStyle: { color: COLORS.accent2 }, data: data.perDay.map((r) => n(r.slow_brute_force) + n(r.distributed_brute_force) + n(r.logon_scan_accounts) + n(r.logon_scan_hosts)) },
     { name: "Logon after brute force", type: "bar", stack: "attacks", barMaxWidth: 26, itemStyle: { color: COLORS.critical, borderRadius: [3, 3, 0, 0] }, data: data.perDay.map((r) => n(r.logon_after_brute_force)) },
     { name: "Blocks", type: "bar", barMaxWidth: 26, itemStyle: { color: COLORS.accent, borderRadius: [3, 3, 0, 0] }, data: data.perDay.map((r) => n(r.blocks)) },
   ]), [data]);
@@ -22,7 +24,7 @@ export function AnalysisView() {
   return (
     <div className="ov" data-testid="attack-analysis">
       <div className="ov-bar">
-        <span className="muted">SSH brute force (BF-1) and logons after one (BF-2), and the blocks made against them (BF-3), per UTC day</span>
+        <span className="muted">Brute force against SSH, RDP, FTP and MySQL — fast, slow, distributed and scanning (BF-1) — logons after one (BF-2), and the blocks made against them (BF-3), per UTC day</span>
         <div className="spacer" />
         <DaysSelect value={days} onChange={(d) => go(d === 7 ? "/attack-analysis" : `/attack-analysis?days=${d}`)} />
       </div>
@@ -30,7 +32,7 @@ export function AnalysisView() {
 
       <div className="an-kpis">
         <Kpi testId="an-attacks" label="Brute-force attacks" value={t?.attacks} tone={t && t.attacks ? "bad" : "ok"} sub="alerts opened in the period" />
-        <Kpi testId="an-attempts" label="Logon attempts" value={t?.attempts} tone="warn" sub="failed SSH logons counted" />
+        <Kpi testId="an-attempts" label="Logon attempts" value={t?.attempts} tone="warn" sub="failed logons counted" />
         <Kpi testId="an-sources" label="Attacking sources" value={t?.sources} tone="accent" sub="distinct source addresses" />
         <Kpi testId="an-blocks" label="Blocks made" value={t?.blocks} tone="accent" to="/ip-policies" sub="IP policies created" />
         <Kpi testId="an-compromise" label="Successful logons" value={t?.successfulLogons} tone={t && t.successfulLogons ? "crit" : "ok"} to="/alerts?type=logon_after_brute_force" sub="after a brute force: check first" />

@@ -1,0 +1,113 @@
+import { newId, type GeoIpReader, type IpReputationReader, type LogonApproval, type Store } from "../core/index.ts";
+import type { AccountInventoryRecord, BaselineRecord, LogonRecord } from "../protocol/index.ts";
+import { approvalsFor, backdoorReasons, judgeLogon, type AutoUpdate } from "../detection/index.ts";
+
+export interface LogonIntelDeps {
+  geo: GeoIpReader;
+  reputation: IpReputationReader;
+}
+
+/** LOG-6: per account, whether learning adds to the operators' entries. */
+export const AUTO_UPDATE_KEY = "logon.autoUpdate";
+export const DEFAULT_AUTO_UPDATE: AutoUpdate = { location: false, ip: false, account: false };
+
+/** What the server adds to a logon record before the rules see it (kept with the stored record). */
+export interface LogonEnrichment {
+  source?: { geo?: unknown; reputation?: "malicious"; intel?: { list: string; provenance: string } };
+  user?: { weakPassword?: true; weakReason?: string; backdoor?: true; backdoorReasons?: string[] };
+  unusual?: { fired: true; factors: string[]; details: string[] };
+}
+
+type Rec = { kind: string; ts: number; [k: string]: unknown };
+
+/**
+ * Server-side knowledge applied to telemetry before detection (LOG-1 … LOG-8, BF-5, AGT-7):
+ * a successful logon gets its location, reputation, the baseline's weak-password finding,
+ * the inventory's backdoor verdict and the unusual-logon judgement; baseline and inventory
+ * records update what later logons are judged against. State lives in the store (the
+ * transaction of the batch), so several server workers judge alike.
+ */
+export class LogonIntel {
+  readonly #d: LogonIntelDeps;
+  constructor(deps: LogonIntelDeps) {
+    this.#d = deps;
+  }
+
+  /** Returns the record to detect on and store (the same object when nothing applies). */
+  async apply(tx: Store, accountId: string, assetId: string, record: Rec, now: number): Promise<Rec> {
+    switch (record.kind) {
+      case "logon":
+        return (record as unknown as LogonRecord).event.outcome === "success" ? this.#success(tx, accountId, assetId, record as unknown as LogonRecord & Rec) : record;
+      case "baseline":
+        await this.#baseline(tx, accountId, assetId, record as unknown as BaselineRecord, now);
+        return record;
+      case "account_inventory": {
+        const r = record as unknown as AccountInventoryRecord;
+        await tx.inventory.put({ accountId, assetId, ts: r.ts, uidMin: r.uidMin, accounts: r.accounts, receivedAt: now });
+        return record;
+      }
+      default:
+        return record;
+    }
+  }
+
+  async #baseline(tx: Store, accountId: string, assetId: string, r: BaselineRecord, now: number): Promise<void> {
+    // an older run arriving late (a spooled record) must not undo a newer one
+    const prev = (await tx.baseline.runs(accountId, { assetId, check: r.check }))[0];
+    if (prev && prev.ts > r.ts) return;
+    await tx.baseline.replace(
+      { accountId, assetId, check: r.check, ts: r.ts, trigger: r.trigger, checked: r.checked, skipped: r.skipped, durationMs: r.durationMs, findings: r.findings.length, receivedAt: now },
+      r.findings,
+    );
+  }
+
+  async #success(tx: Store, accountId: string, assetId: string, r: LogonRecord & Rec): Promise<Rec> {
+    const ip = r.source.ip;
+    const user = r.user?.name ?? null;
+    const geo = this.#d.geo.locate(ip);
+    const rep = this.#d.reputation.lookup(ip);
+    const e: LogonEnrichment = {};
+    if (geo || rep) e.source = { ...(geo ? { geo } : {}), ...(rep ? { reputation: "malicious" as const, intel: rep } : {}) };
+
+    if (user !== null) {
+      const weak = await tx.baseline.finding(assetId, "weak_password", user);
+      const inv = await tx.inventory.latest(assetId);
+      const acct = inv?.accounts.find((a) => a.name === user);
+      const reasons = acct ? backdoorReasons(acct as never, inv!.accounts as never) : [];
+      if (weak || reasons.length) {
+        e.user = {
+          ...(weak ? { weakPassword: true as const, weakReason: weak.reason } : {}),
+          ...(reasons.length ? { backdoor: true as const, backdoorReasons: reasons } : {}),
+        };
+      }
+    }
+
+    // LOG-1 … LOG-6
+    const ipSuccesses = await tx.logon.countSuccess(accountId, assetId, "ip", ip, r.ts);
+    const userSuccesses = user === null ? 0 : await tx.logon.countSuccess(accountId, assetId, "user", user, r.ts);
+    const approvals = approvalsFor(await tx.logon.listApprovals(accountId), assetId);
+    const auto = { ...DEFAULT_AUTO_UPDATE, ...(await tx.accountSettings.get<Partial<AutoUpdate>>(accountId, AUTO_UPDATE_KEY)) };
+    const learned = await tx.logon.approvedLocations(assetId);
+    const j = judgeLogon(
+      { ts: r.ts, ip, geo, user },
+      { learningStartedAt: await tx.logon.learningStartedAt(assetId), approvedLocations: new Set(learned.map((l) => l.key)), ipSuccesses, userSuccesses },
+      approvals,
+      auto,
+    );
+    if (j.startLearning !== null) await tx.logon.startLearning(accountId, assetId, j.startLearning);
+    if (j.approve) await tx.logon.approveLocation({ accountId, assetId, key: j.approve.key, label: j.approve.label, how: j.approve.how, ip, approvedAt: r.ts });
+    for (const a of j.autoAdd) {
+      const entry: LogonApproval = { id: newId("la", r.ts), accountId, factor: a.factor, value: a.value, tz: null, assetIds: [assetId], source: "auto", note: "added automatically (auto-update)", createdBy: "system", createdAt: r.ts };
+      await tx.logon.insertApproval(entry);
+    }
+    if (j.factors.length) e.unusual = { fired: true, factors: j.factors.map((f) => f.factor), details: j.factors.map((f) => f.detail) };
+
+    if (!e.source && !e.user && !e.unusual) return r;
+    return {
+      ...r,
+      source: { ...r.source, ...e.source },
+      ...(e.user || r.user ? { user: { ...r.user, ...e.user } } : {}),
+      ...(e.unusual ? { unusual: e.unusual } : {}),
+    };
+  }
+}

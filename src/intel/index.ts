@@ -1,0 +1,2 @@
+export * from "./geoip.ts";
+export * from "./ip-reputation.ts";
