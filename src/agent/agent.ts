@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, openSync, readSync, closeSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { hostname as osHostname, platform, release } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -7,7 +8,9 @@ import { agentAction, enrolResponse, type AgentActionMsg, type BatchResult } fro
 import { writeFileAtomic } from "./atomic-file.ts";
 import { DiskSpool } from "./spool.ts";
 import { FileTail, JsonFileTailState, recordIdFor, type TailLine } from "./collectors/file-tail.ts";
-import { parseAuthLine, parseJournalMessage, type ParsedLogon } from "./collectors/sshd.parser.ts";
+import type { ParsedLogon } from "./collectors/sshd.parser.ts";
+import { DEFAULT_LOGON_SOURCES, JOURNAL_LOGON_IDENTIFIERS, LogonLineParser, detectFormat, isLineSkip, parseJournalLogon, type LogonFormat } from "./collectors/logon-sources.ts";
+import { collectAccounts } from "./inventory/accounts.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
 
@@ -27,10 +30,23 @@ export interface AgentOptions {
   token?: string;
   /** Where the credential, pinned CA, spool and read positions live. */
   stateDir: string;
-  /** sshd log files; default: the first of /var/log/auth.log and /var/log/secure that exists, else journald. */
+  /** sshd log files (same as `logs` with format sshd). */
   authLogs?: string[];
-  /** Read sshd from journald: "auto" (when no log file is found), "on", "off". */
+  /**
+   * AGT-2 logon logs and their formats (format omitted: guessed from the name and first lines).
+   * Default, when neither this nor authLogs is given: every usual log of DEFAULT_LOGON_SOURCES
+   * that exists (auth.log/secure, vsftpd.log, the MySQL/MariaDB error logs), else journald.
+   */
+  logs?: { path: string; format?: LogonFormat }[];
+  /** Read logons from journald: "auto" (when no log file is found), "on", "off". */
   journald?: "auto" | "on" | "off";
+  /** AGT-7: account inventory; sent at start, then when it changes (checked every `every` ms, default 10 min). */
+  inventory?: { every?: number; root?: string } | false;
+  /**
+   * BF-5: the weak-password check — daily (every `every` ms) and on demand. Hashes never leave
+   * the host. Off by default in tests; the CLI turns it on.
+   */
+  baseline?: { every?: number; delayMs?: number; check: () => Promise<WeakPasswordOutcome> } | false;
   /** Enforces blocks; null disables response actions (they report failure). */
   firewall: Firewall | null;
   log: Logger;
@@ -52,7 +68,15 @@ interface AgentState {
   enrolledAt: string;
 }
 
-const DEFAULT_AUTH_LOGS = ["/var/log/auth.log", "/var/log/secure"];
+/** What the weak-password check reports (never a hash or a password). */
+export interface WeakPasswordOutcome {
+  checked: number;
+  findings: { subject: string; reason: "dictionary" | "username" | "empty"; scheme: string }[];
+  skipped: { subject: string; reason: string }[];
+  durationMs: number;
+}
+
+const DAY = 86_400_000;
 
 /**
  * The Hostward agent: collects logons from sshd logs into a disk spool (AGT-2, AGT-9),
@@ -70,9 +94,15 @@ export class HostwardAgent {
   #wakeSender: (() => void) | null = null;
   #loops: Promise<void>[] = [];
   #pendingDropped = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #parsers = new Map<string, LogonLineParser>();
+  #inventoryHash = "";
+  #inventorySentAt = 0;
+  #baselineRunning: Promise<void> | null = null;
+  #baselineAgain: "scheduled" | "on_demand" | "startup" | null = null;
   /** Sources being read, for status output. */
   readonly sources: string[] = [];
-  readonly stats = { sent: 0, rejected: 0, actions: 0, sendErrors: 0 };
+  readonly stats = { sent: 0, rejected: 0, actions: 0, sendErrors: 0, lines: { parsed: 0, ignored: 0, unknown: 0 }, baselineRuns: 0, inventories: 0 };
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -118,11 +148,14 @@ export class HostwardAgent {
     }
     this.#running = true;
     await this.#startCollectors();
+    this.#startHostChecks();
     this.#loops.push(this.#sendLoop(), this.#actionLoop());
   }
 
   async stop(): Promise<void> {
     this.#running = false;
+    for (const t of this.#timers) clearTimeout(t);
+    await this.#baselineRunning?.catch(() => {});
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
     this.#wakeSender?.();
@@ -131,27 +164,39 @@ export class HostwardAgent {
     await this.#spool?.close();
   }
 
+  /** The log files to read and their formats. */
+  #logSources(): { path: string; format: LogonFormat }[] {
+    const given = [...(this.#o.authLogs ?? []).map((path) => ({ path, format: "sshd" as LogonFormat })), ...(this.#o.logs ?? [])];
+    const list = given.length ? given : DEFAULT_LOGON_SOURCES.filter((s) => existsSync(s.path)).map((s) => ({ path: s.path, format: s.format as LogonFormat | undefined }));
+    return list.map((s) => ({ path: s.path, format: s.format ?? detectFormat(s.path, firstLines(s.path)) ?? "sshd" }));
+  }
+
   async #startCollectors(): Promise<void> {
-    const explicit = this.#o.authLogs;
-    const paths = explicit ?? DEFAULT_AUTH_LOGS.filter((p) => existsSync(p)).slice(0, 1);
+    const sources = this.#logSources();
     const jmode = this.#o.journald ?? "auto";
-    if (jmode === "on" || (jmode === "auto" && paths.length === 0 && (await JournaldSource.available()))) {
+    if (jmode === "on" || (jmode === "auto" && sources.length === 0 && (await JournaldSource.available()))) {
       this.#journal = new JournaldSource({
+        identifiers: [...JOURNAL_LOGON_IDENTIFIERS],
+        units: ["ssh.service", "sshd.service", "vsftpd.service", "mariadb.service", "mysql.service", "mysqld.service"],
         cursor: new JsonFileCursorStore(join(this.#o.stateDir, "journal-cursor.json")),
         startAtEnd: !this.#o.fromStart,
         onEntries: (entries) => this.#onJournal(entries),
         onStatus: (msg) => this.#o.log.info({ source: "journald" }, msg),
       });
       await this.#journal.start();
-      this.sources.push("journald (sshd)");
+      this.sources.push("journald (sshd, vsftpd, mysqld/mariadbd)");
     }
-    if (paths.length === 0) {
+    if (sources.length === 0) {
       if (this.#journal) return;
-      this.#o.log.warn(`no sshd log found (looked for ${DEFAULT_AUTH_LOGS.join(", ")}); the agent keeps running and will report nothing until one is configured (--auth-log)`);
+      this.#o.log.warn(`no logon log found (looked for ${DEFAULT_LOGON_SOURCES.map((s) => s.path).join(", ")}); the agent keeps running and will report no logons until one is configured (--log)`);
       return;
     }
+    const d = new Date(this.#clock.now());
+    // vsftpd's PAM line is the record of an attempt only where vsftpd's own log is not read too
+    const vsftpdPam = sources.some((s) => s.format === "vsftpd") ? "helper" : "record";
     const state = new JsonFileTailState(join(this.#o.stateDir, "tail-state.json"));
-    for (const path of paths) {
+    for (const { path, format } of sources) {
+      this.#parsers.set(path, new LogonLineParser(format, { year: d.getFullYear(), utcOffsetMinutes: -d.getTimezoneOffset(), vsftpdPam }));
       const tail = new FileTail({
         path, state,
         startAtEnd: !this.#o.fromStart,
@@ -160,16 +205,25 @@ export class HostwardAgent {
       });
       await tail.start();
       this.#tails.push(tail);
-      this.sources.push(path);
+      this.sources.push(`${path} (${format})`);
     }
   }
 
   async #onJournal(entries: JournalEntry[]): Promise<void> {
     const records: object[] = [];
     for (const e of entries) {
-      const p = parseJournalMessage(e.text, e.ts, e.host ?? undefined);
-      if (p) this.#push(records, recordIdForCursor(e.cursor), p, { file: "journald", line: e.text.slice(0, 4096) });
+      const p = parseJournalLogon(e.identifier ?? "sshd", e.text, e.ts, e.host ?? undefined);
+      if (isLineSkip(p)) {
+        this.stats.lines[p.skip]++;
+        continue;
+      }
+      this.stats.lines.parsed++;
+      this.#push(records, recordIdForCursor(e.cursor), p, { file: "journald", line: e.text.slice(0, 4096) });
     }
+    await this.#enqueue(records);
+  }
+
+  async #enqueue(records: object[]): Promise<void> {
     if (records.length === 0) return;
     await this.#spool!.append(records);
     this.#wakeSender?.();
@@ -184,19 +238,101 @@ export class HostwardAgent {
   }
 
   async #onLines(path: string, lines: TailLine[]): Promise<void> {
-    const d = new Date(this.#clock.now());
-    const ctx = { year: d.getFullYear(), utcOffsetMinutes: -d.getTimezoneOffset() };
+    const parser = this.#parsers.get(path)!;
+    const before = { ...parser.counts };
+    const year = new Date(this.#clock.now()).getFullYear();
+    parser.ctx.year = year;
     const records: object[] = [];
     for (const l of lines) {
-      const p = parseAuthLine(l.text, ctx);
+      const p = parser.parse(l.text);
       if (!p) continue;
       // a classic stamp has no year: a date ahead of now belongs to last year
-      if (p.ts > this.#clock.now() + 86_400_000) p.ts = new Date(p.ts).setFullYear(ctx.year - 1);
+      if (p.ts > this.#clock.now() + DAY) p.ts = new Date(p.ts).setFullYear(year - 1);
       this.#push(records, recordIdFor(path, l), p, { file: path, line: l.text.slice(0, 4096) });
     }
-    if (records.length === 0) return;
-    await this.#spool!.append(records);
-    this.#wakeSender?.();
+    for (const k of ["parsed", "ignored", "unknown"] as const) this.stats.lines[k] += parser.counts[k] - before[k];
+    // said on the first unknown line and then every thousand: counted, never fatal
+    if (before.unknown === 0 ? parser.counts.unknown > 0 : Math.floor(parser.counts.unknown / 1000) > Math.floor(before.unknown / 1000)) {
+      this.#o.log.warn({ path, unknown: parser.counts.unknown, reasons: Object.fromEntries(parser.unknownReasons) }, "log lines of an unknown shape (counted, skipped)");
+    }
+    await this.#enqueue(records);
+  }
+
+  // ---- AGT-7 inventory and BF-5 baseline ----
+
+  #startHostChecks(): void {
+    const inv = this.#o.inventory;
+    if (inv !== false && inv !== undefined) {
+      const every = inv.every ?? 10 * 60_000;
+      const tick = () => {
+        void this.sendInventory(false).catch((e) => this.#o.log.warn({ err: (e as Error).message }, "account inventory failed"));
+        if (this.#running) this.#timers.push(setTimeout(tick, every).unref());
+      };
+      tick();
+    }
+    const bl = this.#o.baseline;
+    if (bl) {
+      const every = bl.every ?? DAY;
+      const file = join(this.#o.stateDir, "baseline-state.json");
+      const last = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { lastRun?: number }).lastRun ?? 0 : 0;
+      const due = Math.max(bl.delayMs ?? 60_000, last + every - this.#clock.now());
+      const tick = (trigger: "scheduled" | "startup") => {
+        void this.runBaseline(trigger).finally(() => {
+          if (this.#running) this.#timers.push(setTimeout(() => tick("scheduled"), every).unref());
+        });
+      };
+      this.#timers.push(setTimeout(() => tick(last ? "scheduled" : "startup"), due).unref());
+    }
+  }
+
+  /** AGT-7: collects the accounts; sends them when they changed (or `force`, or once a day). */
+  async sendInventory(force: boolean): Promise<boolean> {
+    const inv = this.#o.inventory || {};
+    const { uidMin, accounts } = await collectAccounts({ root: inv.root });
+    const hash = createHash("sha256").update(JSON.stringify({ uidMin, accounts })).digest("hex");
+    const now = this.#clock.now();
+    if (!force && hash === this.#inventoryHash && now - this.#inventorySentAt < DAY) return false;
+    this.#inventoryHash = hash;
+    this.#inventorySentAt = now;
+    await this.#enqueue([{ id: `inv-${now}-${hash.slice(0, 12)}`, kind: "account_inventory", ts: now, uidMin, accounts }]);
+    this.stats.inventories++;
+    return true;
+  }
+
+  /**
+   * BF-5: runs the weak-password check and sends the result as baseline telemetry, stamped
+   * with the time the check began (when it read the hashes). One run at a time; a request
+   * arriving during a run gets a fresh run after it, so a password changed meanwhile is seen.
+   */
+  runBaseline(trigger: "scheduled" | "on_demand" | "startup"): Promise<void> {
+    const bl = this.#o.baseline;
+    if (!bl) return Promise.resolve();
+    if (this.#baselineRunning) {
+      this.#baselineAgain = trigger;
+      return this.#baselineRunning;
+    }
+    const run = (async () => {
+      let next: typeof trigger | null = trigger;
+      while (next && this.#running) {
+        const t = next;
+        this.#baselineAgain = null;
+        const began = this.#clock.now();
+        try {
+          const r = await bl.check();
+          await this.#enqueue([{ id: `bl-weak-${began}`, kind: "baseline", ts: began, check: "weak_password", trigger: t, checked: r.checked, findings: r.findings, skipped: r.skipped.slice(0, 1000), durationMs: Math.round(r.durationMs) }]);
+          this.stats.baselineRuns++;
+          await writeFileAtomic(join(this.#o.stateDir, "baseline-state.json"), JSON.stringify({ lastRun: began }));
+          this.#o.log.info({ trigger: t, checked: r.checked, weak: r.findings.length, skipped: r.skipped.length, ms: Math.round(r.durationMs) }, "weak-password baseline done");
+        } catch (e) {
+          this.#o.log.warn({ err: (e as Error).message }, "weak-password baseline failed");
+        }
+        next = this.#baselineAgain;
+      }
+    })().finally(() => {
+      this.#baselineRunning = null;
+    });
+    this.#baselineRunning = run;
+    return run;
   }
 
   #sleep(ms: number): Promise<void> {
@@ -268,6 +404,7 @@ export class HostwardAgent {
 
   /** AGT-10: carries out one typed action. */
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
+    if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
     const fw = this.#o.firewall;
     if (!fw) return { ok: false, message: "this agent runs without firewall control (--no-firewall)" };
     try {
@@ -276,11 +413,47 @@ export class HostwardAgent {
           return await fw.block(a.params.ip, a.params.timeoutSeconds);
         case "unblock_ip":
           return await fw.unblock(a.params.ip);
-        case "run_baseline":
-          return { ok: false, message: "baseline checks are not available in this agent yet" };
       }
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
+  }
+
+  /** On demand (BF-5): answers at once, the results follow as telemetry (a long check must not hold up blocks). */
+  async #runChecks(checks: string[]): Promise<{ ok: boolean; message: string }> {
+    const done: string[] = [];
+    const problems: string[] = [];
+    if (checks.includes("account_inventory")) {
+      if (this.#o.inventory === false) problems.push("account inventory is off on this agent");
+      else {
+        await this.sendInventory(true);
+        done.push("account inventory sent");
+      }
+    }
+    if (checks.includes("weak_password")) {
+      if (!this.#o.baseline) problems.push("the weak-password check is off on this agent");
+      else {
+        const busy = this.#baselineRunning !== null;
+        void this.runBaseline("on_demand");
+        done.push(busy ? "a weak-password check is running: a fresh one follows it, and its result follows as baseline telemetry" : "weak-password check started: its result follows as baseline telemetry");
+      }
+    }
+    return { ok: problems.length === 0, message: [...done, ...problems].join("; ") };
+  }
+}
+
+/** The first lines of a file (for guessing its format); none if it cannot be read. */
+function firstLines(path: string): string[] {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buf = Buffer.alloc(8192);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return buf.toString("utf8", 0, n).split("\n").slice(0, 20);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
   }
 }

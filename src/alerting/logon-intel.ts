@@ -1,6 +1,6 @@
 import { newId, type GeoIpReader, type IpReputationReader, type LogonApproval, type Store } from "../core/index.ts";
 import type { AccountInventoryRecord, BaselineRecord, LogonRecord } from "../protocol/index.ts";
-import { approvalsFor, backdoorReasons, judgeLogon, type AutoUpdate } from "../detection/index.ts";
+import { approvalsFor, backdoorReasons, enrichLogon, judgeLogon, unusualFields, type AutoUpdate, type LogonEnrichment } from "../detection/index.ts";
 
 export interface LogonIntelDeps {
   geo: GeoIpReader;
@@ -10,13 +10,6 @@ export interface LogonIntelDeps {
 /** LOG-6: per account, whether learning adds to the operators' entries. */
 export const AUTO_UPDATE_KEY = "logon.autoUpdate";
 export const DEFAULT_AUTO_UPDATE: AutoUpdate = { location: false, ip: false, account: false };
-
-/** What the server adds to a logon record before the rules see it (kept with the stored record). */
-export interface LogonEnrichment {
-  source?: { geo?: unknown; reputation?: "malicious"; intel?: { list: string; provenance: string } };
-  user?: { weakPassword?: true; weakReason?: string; backdoor?: true; backdoorReasons?: string[] };
-  unusual?: { fired: true; factors: string[]; details: string[] };
-}
 
 type Rec = { kind: string; ts: number; [k: string]: unknown };
 
@@ -100,14 +93,7 @@ export class LogonIntel {
       const entry: LogonApproval = { id: newId("la", r.ts), accountId, factor: a.factor, value: a.value, tz: null, assetIds: [assetId], source: "auto", note: "added automatically (auto-update)", createdBy: "system", createdAt: r.ts };
       await tx.logon.insertApproval(entry);
     }
-    if (j.factors.length) e.unusual = { fired: true, factors: j.factors.map((f) => f.factor), details: j.factors.map((f) => f.detail) };
-
-    if (!e.source && !e.user && !e.unusual) return r;
-    return {
-      ...r,
-      source: { ...r.source, ...e.source },
-      ...(e.user || r.user ? { user: { ...r.user, ...e.user } } : {}),
-      ...(e.unusual ? { unusual: e.unusual } : {}),
-    };
+    e.unusual = unusualFields(j);
+    return enrichLogon(r, e);
   }
 }

@@ -21,7 +21,8 @@ Commands:
   agent           An agent on this host, reporting to a server.
   token create    Make a one-time agent enrolment token (or an API token with --api).
   user add        Add a console/API user with a one-time password.
-  replay          Run the detection rules over auth logs offline and print the alerts.
+  replay          Run the detection rules over logon logs offline and print the alerts.
+  baseline run    Check for weak passwords and inventory accounts on the assets now.
   demo            Play a realistic attack into a running server through a simulated
                   agent, so the console has something to show.
 
@@ -54,7 +55,9 @@ Options:
   --api-port N       Console/API port (default 8080)
   --agent-port N     Agent channel port, TLS (default 8443)
   --auth-log PATH    sshd log for the local agent (repeatable; default: auto)
+  --log [FMT:]PATH   Any logon log for the local agent (see hostward agent --help)
   --no-firewall      The local agent reports but never blocks
+  --no-baseline      The local agent does not check for weak passwords
   -h, --help         This help
 `,
   server: `Usage: hostward server [options]
@@ -76,18 +79,30 @@ HOSTWARD_AGENT_PORT, HOSTWARD_LOG_LEVEL; a config file <data>/hostward.json.
 `,
   agent: `Usage: hostward agent --server URL [--token TOKEN] [options]
 
-Runs the agent: tails sshd logs, spools to disk while the server is away, and carries
-out the server's typed response actions (nftables blocks). The first run needs a
-one-time token from 'hostward token create'; it pins the server's CA by the
-fingerprint inside the token and refuses any other server.
+Runs the agent: tails logon logs (OpenSSH, vsftpd, MySQL/MariaDB, Windows 4624/4625
+JSON lines from a forwarder), inventories local accounts, checks for weak passwords
+once a day, spools to disk while the server is away, and carries out the server's
+typed response actions (nftables blocks). The first run needs a one-time token from
+'hostward token create'; it pins the server's CA by the fingerprint inside the token
+and refuses any other server.
 
 Options:
   --server URL       The server's agent channel, e.g. https://hostward.example:8443
   --token TOKEN      One-time enrolment token (first run only)
   --state DIR        Credential, spool and read positions (default /var/lib/hostward-agent
                      as root, ./data/agent otherwise)
-  --auth-log PATH    sshd log file (repeatable; default /var/log/auth.log or /var/log/secure)
-  --journald MODE    Read sshd from journald: auto (when no log file exists), on, off
+  --auth-log PATH    sshd log file (repeatable)
+  --log [FMT:]PATH   A logon log, FMT one of sshd, vsftpd, mysql, windows-json (guessed
+                     from the name and first lines when left out); repeatable.
+                     Default: those of /var/log/auth.log, /var/log/secure,
+                     /var/log/vsftpd.log and the MySQL/MariaDB error logs that exist
+  --journald MODE    Read logons from journald: auto (when no log file exists), on, off
+  --no-baseline      Do not check local password hashes for weak passwords (BF-5)
+  --baseline-every D How often the weak-password check runs (default 24h; on demand too:
+                     hostward baseline run)
+  --password-list F  Common-password dictionary to check against, one per line (default:
+                     the shipped list of a few hundred)
+  --no-inventory     Do not send the account inventory (AGT-7)
   --from-start       Read a log not seen before from its start, not its end
   --no-firewall      Report only; never block
   -h, --help         This help
@@ -148,7 +163,7 @@ async function makeFirewall(disabled: boolean, log: pino.Logger, server?: string
 async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
   const { values: v } = parse(args, {
     data: { type: "string" }, "api-host": { type: "string" }, "api-port": { type: "string" }, "agent-host": { type: "string" }, "agent-port": { type: "string" },
-    "alt-name": { type: "string", multiple: true }, "auth-log": { type: "string", multiple: true }, "no-firewall": { type: "boolean" },
+    "alt-name": { type: "string", multiple: true }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "no-firewall": { type: "boolean" }, "no-baseline": { type: "boolean" },
   });
   if (v.help) return out(HELPS[withAgent ? "start" : "server"]!), 0;
   const cfg = await serverFromArgs(v);
@@ -164,9 +179,9 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
     const stateDir = join(cfg.dataDir, "agent");
     let token: string | undefined;
     if (!existsSync(join(stateDir, "agent.json"))) token = (await createEnrolToken(server.store, server.pki, Date.now(), 600_000, "local agent", DEFAULT_ACCOUNT)).token;
-    agent = new HostwardAgent({ server: `https://127.0.0.1:${new URL(agentUrl).port}`, token, stateDir, authLogs: v["auth-log"] as string[] | undefined, firewall: await makeFirewall(Boolean(v["no-firewall"]), log), log: log.child({ part: "agent" }) });
+    agent = new HostwardAgent({ server: `https://127.0.0.1:${new URL(agentUrl).port}`, token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), firewall: await makeFirewall(Boolean(v["no-firewall"]), log), log: log.child({ part: "agent" }), ...(await hostChecks(v, log)) });
     await agent.start();
-    lines.push(``, agent.sources.length ? `  Local agent ${agent.agentId} enrolled, reading ${agent.sources.join(", ")}.` : `  Local agent ${agent.agentId} enrolled. No sshd log on this host (looked for /var/log/auth.log, /var/log/secure): it keeps running and reports nothing until one is given (--auth-log).`);
+    lines.push(``, agent.sources.length ? `  Local agent ${agent.agentId} enrolled, reading ${agent.sources.join(", ")}.` : `  Local agent ${agent.agentId} enrolled. No logon log on this host (looked for /var/log/auth.log, /var/log/secure, vsftpd and MySQL logs): it keeps running and reports no logons until one is given (--log).`);
   }
   lines.push(``, `  Add a server: hostward token create --data ${cfg.dataDir}   (prints the agent command)`, `  Stop with Ctrl-C.`, ``);
   out(lines.join("\n"));
@@ -197,15 +212,38 @@ async function openDataStore(cmd: string, data: string | undefined) {
   return { cfg, store: new SqliteStore({ path: dbPath }) };
 }
 
+/** `--log [FMT:]PATH` values. */
+function logArgs(values: string[] | undefined): { path: string; format?: "sshd" | "vsftpd" | "mysql" | "windows-json" }[] | undefined {
+  if (!values) return undefined;
+  return values.map((x) => {
+    const m = /^(sshd|vsftpd|mysql|windows-json):(.+)$/.exec(x);
+    return m ? { path: m[2]!, format: m[1] as "sshd" } : { path: x };
+  });
+}
+
+/** AGT-7 inventory and the BF-5 weak-password check, as the CLI runs them. */
+async function hostChecks(v: Values, log: pino.Logger) {
+  const inventory = v["no-inventory"] ? (false as const) : {};
+  if (v["no-baseline"]) return { inventory, baseline: false as const };
+  if (process.getuid?.() !== 0) {
+    log.warn("not running as root: the weak-password check cannot read /etc/shadow and is off (run as root, or pass --no-baseline to silence this)");
+    return { inventory, baseline: false as const };
+  }
+  const { checkWeakPasswords, loadDictionary } = await import("../agent/baseline/weak-passwords.ts");
+  const dictionary = v["password-list"] ? await loadDictionary(String(v["password-list"])) : undefined;
+  // AGT-11: one worker thread (one core at most), and a run never goes on for more than 2 h
+  return { inventory, baseline: { every: v["baseline-every"] ? parseDuration(String(v["baseline-every"])) : undefined, check: () => checkWeakPasswords({ dictionary, workers: 1, budgetMs: 2 * 3_600_000 }) } };
+}
+
 async function cmdAgent(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" } });
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" } });
   if (v.help) return out(HELPS.agent!), 0;
   if (v.journald !== undefined && !["auto", "on", "off"].includes(v.journald)) return err("hostward agent: --journald must be auto, on or off"), 2;
   if (!v.server) return err("hostward agent: --server URL is required (the server's agent channel, e.g. https://10.0.0.5:8443)\n\n" + HELPS.agent), 2;
   const { HostwardAgent } = await import("../agent/index.ts");
   const log = makeLogger(process.env.HOSTWARD_LOG_LEVEL ?? "info");
   const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
-  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log });
+  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log, ...(await hostChecks(v, log)) });
   await agent.start();
   log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
   return runUntilSignal(() => agent.stop());
@@ -291,6 +329,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmdToken(rest);
     case "user":
       return cmdUser(rest);
+    case "baseline": {
+      const { baselineCommand } = await import("./baseline.ts");
+      return baselineCommand(rest, io);
+    }
     case "replay": {
       const { replayCommand } = await import("./replay.ts");
       return replayCommand(rest, io);

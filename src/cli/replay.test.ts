@@ -157,3 +157,53 @@ describe("hostward replay", () => {
     }
   });
 });
+
+describe("hostward replay: every logon alert type from log files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hw-replay-types-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("LOG-1 LOG-2 LOG-8 BF-1 BF-2 AGT-2 sshd, vsftpd, MySQL and Windows logs give every log-derived alert type", async () => {
+    const t0 = Date.parse("2026-11-21T00:00:00Z");
+    const at = (ms: number) => new Date(t0 + ms).toISOString().replace("Z", "+00:00");
+    const M = 60_000, H = 60 * M;
+    const lines: [number, string][] = [];
+    const ssh = (ms: number, host: string, what: string) => lines.push([ms, `${at(ms)} ${host} sshd[${1000 + lines.length}]: ${what}`]);
+    // fast brute force, then a success from the same source (BF-1, BF-2)
+    for (let i = 0; i < 6; i++) ssh(i * 1000, "web-1", `Failed password for root from 203.0.113.9 port ${40000 + i} ssh2`);
+    ssh(10_000, "web-1", "Accepted password for root from 203.0.113.9 port 41000 ssh2");
+    // slow: 16 failures 12 minutes apart
+    for (let i = 0; i < 16; i++) ssh(H + i * 12 * M, "web-1", `Failed password for admin from 198.51.100.20 port ${42000 + i} ssh2`);
+    // account enumeration: 8 unknown users 8 minutes apart
+    for (let i = 0; i < 8; i++) ssh(H + i * 8 * M, "web-1", `Failed password for invalid user u${i} from 198.51.100.21 port ${43000 + i} ssh2`);
+    // distributed: 20 sources, one failure each, within an hour, against db-1
+    for (let i = 0; i < 20; i++) ssh(2 * H + i * M, "db-1", `Failed password for root from 192.0.2.${100 + i} port ${44000 + i} ssh2`);
+    // one source probing three hosts
+    for (const [i, h] of ["web-1", "db-1", "mail-1"].entries()) ssh(3 * H + i * M, h, `Failed password for root from 198.51.100.30 port ${45000 + i} ssh2`);
+    // unusual logon: mail-1 learns London in its first day, then a logon from the US (the shipped GeoIP database)
+    ssh(4 * H, "mail-1", "Accepted publickey for alice from 81.2.69.142 port 46000 ssh2: ED25519 SHA256:x");
+    ssh(4 * H + 3 * 24 * H, "mail-1", "Accepted publickey for alice from 8.8.8.8 port 46001 ssh2: ED25519 SHA256:x");
+    // a logon from an address on an intel list
+    ssh(5 * H, "web-1", "Accepted password for deploy from 1.1.1.1 port 47000 ssh2");
+    lines.sort((a, b) => a[0] - b[0]);
+    writeFileSync(join(dir, "auth.log"), lines.map((l) => l[1]).join("\n") + "\n");
+    writeFileSync(join(dir, "intel.txt"), "# name: test-list\n1.1.1.1\n");
+    const vs = (ms: number, what: string) => `${new Date(t0 + ms).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_m, d, dd, mo, y, hms) => `${d} ${mo} ${dd} ${hms} ${y}`)} [pid 7] ${what}`;
+    writeFileSync(join(dir, "vsftpd.log"), Array.from({ length: 5 }, (_, i) => vs(i * 1000, `[bob] FAIL LOGIN: Client "203.0.113.40"`)).join("\n") + "\n");
+    writeFileSync(join(dir, "error.log"), Array.from({ length: 5 }, (_, i) => `2026-11-21T00:0${i}:00.000000Z ${i + 8} [Note] [MY-010926] [Server] Access denied for user 'root'@'203.0.113.41' (using password: YES)`).join("\n") + "\n");
+    writeFileSync(join(dir, "security.jsonl"), Array.from({ length: 5 }, (_, i) => JSON.stringify({ "@timestamp": `2026-11-21T00:0${i}:00.000Z`, winlog: { event_id: 4625, computer_name: "WIN-1", event_data: { TargetUserName: "Administrator", IpAddress: "203.0.113.42", LogonType: "10", Status: "0xc000006d", SubStatus: "0xc000006a" } } })).join("\n") + "\n");
+
+    const r = await replay(["--json", "--intel", join(dir, "intel.txt"), join(dir, "auth.log"), join(dir, "vsftpd.log"), join(dir, "error.log"), join(dir, "security.jsonl")]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as JsonAlert);
+    const types = new Set(got.map((a) => a.type));
+    assert.deepEqual([...types].sort(), [
+      "distributed_brute_force", "ftp_brute_force", "logon_after_brute_force", "logon_scan_accounts", "logon_scan_hosts", "malicious_ip_logon",
+      "mysql_brute_force", "rdp_brute_force", "slow_brute_force", "ssh_brute_force", "unusual_logon",
+    ]);
+    const unusual = got.find((a) => a.type === "unusual_logon")!;
+    assert.deepEqual([unusual.asset, unusual.source.ip], ["mail-1", "8.8.8.8"]);
+    assert.equal(got.find((a) => a.type === "distributed_brute_force")!.asset, "db-1");
+    assert.equal(got.find((a) => a.type === "malicious_ip_logon")!.source.ip, "1.1.1.1");
+    assert.equal(got.filter((a) => a.type === "ssh_brute_force").length, 1, "slow and enumerating sources are not also fast brute force");
+  });
+});

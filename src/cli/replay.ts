@@ -1,6 +1,9 @@
 /**
- * `hostward replay [--json] FILE...`: runs the default detection rules over auth logs,
- * offline (no server, no database), and prints the alerts.
+ * `hostward replay [--json] FILE...`: runs the default detection rules over logon logs
+ * (OpenSSH, vsftpd, MySQL/MariaDB, Windows 4624/4625 JSON lines), offline (no server, no
+ * database), and prints the alerts — the brute-force family, logons after one, unusual
+ * logons (learned per host as the server does, offline GeoIP) and logons from IPs on
+ * intel lists.
  *
  * Files are read as streams in large chunks and split by hand (readline costs several
  * times more); only the sshd parser's records and the engine's bounded state are kept, so
@@ -14,7 +17,10 @@ import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
 import { DetectionEngine, type Detection, type EngineInput } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
-import { parseAuthLine, type AuthLineContext, type ParsedLogon } from "../agent/collectors/sshd.parser.ts";
+import { LogonLineParser, detectFormat, LOGON_FORMATS, type LogonFormat } from "../agent/collectors/logon-sources.ts";
+import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR } from "../intel/index.ts";
+import type { GeoIpReader } from "../core/index.ts";
+import { ReplayLogonIntel } from "./replay-intel.ts";
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -23,15 +29,26 @@ export interface ReplayIo {
 
 export const REPLAY_USAGE = `Usage: hostward replay [options] FILE...
 
-Runs Hostward's default detection rules (SSH brute force, logon after brute force)
-over OpenSSH authentication logs, offline: no server, no database. Prints the alerts.
+Runs Hostward's default detection rules over logon logs, offline: no server, no
+database. Prints the alerts: SSH/RDP/FTP/MySQL brute force (fast, slow, distributed,
+account enumeration, one source probing many hosts), logons after a brute force,
+unusual logons (each host learns its approved locations from its first 24 hours of
+public-IP logons and by six successes from one IP, as the server does; offline
+GeoIP) and logons from addresses on intel lists. Weak-password and backdoor-account
+logons need an agent's baseline and account inventory, which no log holds.
 
-FILE is a syslog file such as /var/log/auth.log (classic "Nov 21 22:50:53" or RFC 3339
-stamps, sshd or sshd-session lines); a .gz file is decompressed on the fly.
-Give rotated files oldest first.
+FILE is a logon log: an auth syslog file such as /var/log/auth.log or /var/log/secure
+(classic "Nov 21 22:50:53" or RFC 3339 stamps; sshd and vsftpd lines), vsftpd.log,
+a MySQL/MariaDB error log, or Windows 4624/4625 events as JSON lines from a forwarder
+(Winlogbeat, NXLog). The format is guessed from the name and first lines. A .gz file
+is decompressed on the fly. Give rotated files oldest first. Lines of an unknown
+shape are counted and skipped.
 
 Options:
   --json              one JSON object per alert and line on stdout
+  --format FMT        read every FILE as FMT: sshd, vsftpd, mysql or windows-json
+  --intel FILE        a list of malicious IPs/CIDRs, one per line (repeatable; the
+                      shipped lists are always read)
   --year N            year of classic syslog stamps, which carry none
                       (default: the year the file was last modified)
   --utc-offset +HH:MM zone of classic syslog stamps (default +00:00)
@@ -45,6 +62,7 @@ Examples:
   hostward replay /var/log/auth.log
   hostward replay --json /var/log/auth.log.2.gz /var/log/auth.log.1 /var/log/auth.log
   hostward replay --year 2025 --utc-offset +01:00 old-server-auth.log
+  hostward replay --intel blocklist.txt /var/log/vsftpd.log /var/log/mysql/error.log
 `;
 
 /** One alert: detections of one asset and dedup key, folded as the alerting layer does. */
@@ -70,6 +88,8 @@ interface ReplayAlert {
 interface Options {
   help: boolean;
   json: boolean;
+  format: LogonFormat | null;
+  intel: string[];
   year: number | null;
   utcOffsetMinutes: number;
   files: string[];
@@ -108,13 +128,23 @@ export async function replayCommand(argv: string[], io: ReplayIo): Promise<numbe
     mtimes.push(problem);
   }
 
+  for (const f of opts.intel) {
+    const problem = await unreadable(f);
+    if (typeof problem === "string") {
+      io.stderr.write(`hostward replay: cannot read intel list ${JSON.stringify(f)}: ${problem}\n`);
+      return 2;
+    }
+  }
   const engine = new DetectionEngine(loadRules());
+  let geo: GeoIpReader | null = null;
+  // the City database (~60 MB per address family) is read only if a public-IP success shows up
+  const intel = new ReplayLogonIntel(() => (geo ??= new DbIpGeo()), IpReputation.load([DEFAULT_INTEL_DIR, ...opts.intel]));
   const alerts = new Map<string, ReplayAlert>();
-  const stats = { lines: 0, parsed: 0 };
+  const stats = { lines: 0, parsed: 0, unknown: 0 };
   for (let i = 0; i < opts.files.length; i++) {
     const file = opts.files[i]!;
     try {
-      await replayFile(file, mtimes[i]!, opts, engine, alerts, stats);
+      await replayFile(file, mtimes[i]!, opts, engine, intel, alerts, stats);
     } catch (e) {
       io.stderr.write(`hostward replay: cannot read ${JSON.stringify(file)}: ${(e as Error).message}\n`);
       return 2;
@@ -125,14 +155,14 @@ export async function replayCommand(argv: string[], io: ReplayIo): Promise<numbe
   io.stdout.write(opts.json ? list.map((a) => JSON.stringify(toJson(a))).join("\n") + (list.length ? "\n" : "") : table(list));
   const secs = (performance.now() - t0) / 1000;
   io.stderr.write(
-    `${stats.lines} lines read, ${stats.parsed} logon lines parsed, ${list.length} alert${list.length === 1 ? "" : "s"}, ` +
+    `${stats.lines} lines read, ${stats.parsed} logon lines parsed${stats.unknown ? `, ${stats.unknown} of an unknown shape skipped` : ""}, ${list.length} alert${list.length === 1 ? "" : "s"}, ` +
       `${secs.toFixed(2)} s, ${Math.round(stats.lines / Math.max(secs, 1e-6))} lines/s\n`,
   );
   return 0;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { help: false, json: false, year: null, utcOffsetMinutes: 0, files: [] };
+  const o: Options = { help: false, json: false, format: null, intel: [], year: null, utcOffsetMinutes: 0, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -148,6 +178,11 @@ function parseArgs(argv: string[]): Options {
       o.help = true;
       return o;
     } else if (flag === "--json") o.json = true;
+    else if (flag === "--format") {
+      const v = value();
+      if (!LOGON_FORMATS.includes(v as LogonFormat)) throw new UsageError(`--format wants one of ${LOGON_FORMATS.join(", ")}, not ${JSON.stringify(v)}`);
+      o.format = v as LogonFormat;
+    } else if (flag === "--intel") o.intel.push(value());
     else if (flag === "--year") {
       const v = value();
       if (!/^\d{4}$/.test(v)) throw new UsageError(`--year wants a four-digit year, not ${JSON.stringify(v)}`);
@@ -198,12 +233,15 @@ async function replayFile(
   mtime: number,
   opts: Options,
   engine: DetectionEngine,
+  intel: ReplayLogonIntel,
   alerts: Map<string, ReplayAlert>,
-  stats: { lines: number; parsed: number },
+  stats: { lines: number; parsed: number; unknown: number },
 ): Promise<void> {
   const fallbackAsset = basename(file).replace(/\.gz$/, "");
   const explicitYear = opts.year !== null;
-  const ctx: AuthLineContext = { year: opts.year ?? new Date(mtime).getUTCFullYear(), utcOffsetMinutes: opts.utcOffsetMinutes };
+  const format = opts.format ?? detectFormat(file, await headLines(file)) ?? "sshd";
+  const parser = new LogonLineParser(format, { year: opts.year ?? new Date(mtime).getUTCFullYear(), utcOffsetMinutes: opts.utcOffsetMinutes });
+  const ctx = parser.ctx;
   // Classic stamps: the first one decides the year (a stamp after the file's mtime is from
   // the year before); later, a month going backwards (Dec → Jan) moves to the next year.
   let yearSettled = explicitYear;
@@ -211,26 +249,29 @@ async function replayFile(
   // One reused input object: the engine does not keep it.
   const input: EngineInput = { assetId: "", record: { kind: "logon", ts: 0 } };
 
+  // classic syslog stamps carry no year; the other formats' stamps do
+  const yearless = format === "sshd";
   const handle = (line: string): void => {
-    let p = parseAuthLine(line, ctx);
+    let p = parser.parse(line);
     if (p === null) return;
     const c0 = line.charCodeAt(0);
-    if (c0 < 48 || c0 > 57) {
+    if (yearless && (c0 < 48 || c0 > 57)) {
       if (!yearSettled) {
         yearSettled = true;
         if (p.ts > mtime + DAY) {
           ctx.year--;
-          p = parseAuthLine(line, ctx)!;
+          p = parser.parse(line)!;
         }
       } else if (p.ts < lastClassic - 30 * DAY) {
         ctx.year++;
-        p = parseAuthLine(line, ctx)!;
+        p = parser.parse(line)!;
       }
       lastClassic = p.ts;
     }
     stats.parsed++;
     input.assetId = p.host?.name ?? fallbackAsset;
-    input.record = p as unknown as EngineInput["record"];
+    input.accountId = "replay";
+    input.record = (p.event.outcome === "success" ? intel.apply(input.assetId, p) : p) as unknown as EngineInput["record"];
     const n = p.repeat ?? 1;
     for (let k = 0; k < n; k++) {
       const ds = engine.process(input);
@@ -239,6 +280,24 @@ async function replayFile(
   };
 
   stats.lines += (await isGzip(file)) ? await readGzip(file, handle) : readPlain(file, handle);
+  stats.unknown += parser.counts.unknown;
+}
+
+/** The first lines of a file (decompressed if need be), to guess its format. */
+async function headLines(file: string): Promise<string[]> {
+  const lines: string[] = [];
+  if (await isGzip(file)) {
+    await readGzip(file, (l) => { if (lines.length < 20) lines.push(l); }, 64 * 1024);
+    return lines;
+  }
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(16 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString("utf8", 0, n).split("\n").slice(0, 20);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -273,11 +332,17 @@ function readPlain(file: string, handle: (line: string) => void): number {
   return lines;
 }
 
-async function readGzip(file: string, handle: (line: string) => void): Promise<number> {
-  const stream: Readable = createReadStream(file, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
+async function readGzip(file: string, handle: (line: string) => void, maxBytes = Infinity): Promise<number> {
+  const source = createReadStream(file, { highWaterMark: CHUNK });
+  const stream: Readable = source.pipe(createGunzip({ chunkSize: CHUNK }));
+  let seen = 0;
   let carry: Buffer | null = null;
   let lines = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if ((seen += chunk.length) > maxBytes) {
+      source.destroy();
+      break;
+    }
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
       carry = carry ? Buffer.concat([carry, chunk]) : chunk;

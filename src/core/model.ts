@@ -291,8 +291,8 @@ export interface ApprovedLocation {
   assetId: string;
   key: string;
   label: string;
-  how: "learning" | "six_successes";
-  /** The address whose logon approved it. */
+  how: "learning" | "six_successes" | "operator";
+  /** The address whose logon approved it (for "operator": the alert's source, or empty). */
   ip: string;
   approvedAt: number;
 }

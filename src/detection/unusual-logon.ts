@@ -158,3 +158,26 @@ export function judgeLogon(f: LogonFacts, mem: LogonMemory, approvals: readonly 
   }
   return out;
 }
+
+/** What the server adds to a logon record before the rules see it. */
+export interface LogonEnrichment {
+  source?: { geo?: GeoLocation; reputation?: "malicious"; intel?: { list: string; provenance: string } };
+  user?: { weakPassword?: true; weakReason?: string; backdoor?: true; backdoorReasons?: string[] };
+  unusual?: { fired: true; factors: string[]; details: string[] };
+}
+
+/** The judgement as record fields (`unusual.*`, read by the unusual-logon rule). */
+export function unusualFields(j: LogonJudgement): LogonEnrichment["unusual"] {
+  return j.factors.length ? { fired: true, factors: j.factors.map((f) => f.factor), details: j.factors.map((f) => f.detail) } : undefined;
+}
+
+/** The record with the enrichment merged in (the same object when there is none). */
+export function enrichLogon<R extends { source: object; user?: object }>(r: R, e: LogonEnrichment): R {
+  if (!e.source && !e.user && !e.unusual) return r;
+  return {
+    ...r,
+    source: { ...r.source, ...e.source },
+    ...(e.user || r.user ? { user: { ...r.user, ...e.user } } : {}),
+    ...(e.unusual ? { unusual: e.unusual } : {}),
+  };
+}

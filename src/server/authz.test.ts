@@ -81,6 +81,7 @@ const MATRIX: Record<string, Row> = {
   "DELETE /api/v1/logon/approvals/:id": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/logon/approvals/${f.approvalId}` }) },
   "PUT /api/v1/logon/auto-update": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/logon/auto-update", payload: { location: false, ip: false, account: false } }) },
   "GET /api/v1/logon/locations": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/logon/locations" }) },
+  "POST /api/v1/logon/locations": { access: "analyst", scope: "id", req: (f) => ({ url: "/api/v1/logon/locations", payload: { assetId: f.agentId, country: "FR", region: "Île-de-France", city: "Paris" } }) },
   "DELETE /api/v1/logon/locations": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/logon/locations?assetId=${f.agentId}&key=${encodeURIComponent("DE/Berlin/Berlin")}` }) },
   "GET /api/v1/baseline/findings": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/findings" }) },
   "GET /api/v1/baseline/runs": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/runs" }) },

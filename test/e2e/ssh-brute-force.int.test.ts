@@ -3,8 +3,12 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
 import { canRunNetns, inNs, ip, tcpConnects, wire } from "./netns.ts";
+import { startWebhookReceiver } from "../notify-receivers.ts";
+import { StaticGeo } from "../../src/intel/index.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -12,13 +16,24 @@ import type { HostwardServer } from "../../src/server/index.ts";
  * namespace `atk` guessing passwords with sshpass+ssh, the agent in `srv` tailing the log
  * and enforcing blocks with nftables, the server in the root namespace over a veth pair.
  *
- *   root 10.77.0.1 ── veth ── 10.77.0.2 srv 10.77.1.1 ── veth ── 10.77.1.2 / 10.77.1.3 atk
+ *   root 10.77.0.1 ── veth ── 10.77.0.2 srv 10.77.1.1 ── veth ── 10.77.1.2 … 10.77.1.5 atk
+ *
+ * Logons (LOG-1 … LOG-3) need locations, and namespace hosts sit on private addresses
+ * that the real GeoIP database rightly never locates (LOG-5): this test alone injects a
+ * table placing 10.77.1.5 in London and 10.77.1.4 in Mountain View.
  */
 const skip = canRunNetns();
 const id = process.pid % 100000;
 const SRV = `hw-srv-${id}`, ATK = `hw-atk-${id}`;
 const ROOT_IF = `hwr${id}`, SRV_IF = `hws${id}`, SRV_ATK_IF = `hwa${id}`, ATK_IF = `hwb${id}`;
-const ATTACKER = "10.77.1.2", FRIEND = "10.77.1.3", SSHD = "10.77.1.1";
+const ATTACKER = "10.77.1.2", FRIEND = "10.77.1.3", SSHD = "10.77.1.1", TRAVELLER = "10.77.1.4", HOME = "10.77.1.5";
+const GEO = new StaticGeo([
+  { cidr: `${HOME}/32`, country: "GB", region: "England", city: "London" },
+  { cidr: `${TRAVELLER}/32`, country: "US", region: "California", city: "Mountain View" },
+]);
+/** Throw-away local accounts (removed after the tests). */
+const LOGON_USER = `hwlog${id}`, WEAK_USER = `hwweak${id}`;
+const WEAK_PASSWORD = "letmein";
 const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 
 let tmp: ReturnType<typeof tempDir>;
@@ -55,7 +70,7 @@ before(async () => {
   tmp = tempDir("hw-e2e-");
   for (const ns of [SRV, ATK]) ip("netns", "add", ns);
   wire({ ns: null, ifname: ROOT_IF, addrs: ["10.77.0.1/24"] }, { ns: SRV, ifname: SRV_IF, addrs: ["10.77.0.2/24"] });
-  wire({ ns: SRV, ifname: SRV_ATK_IF, addrs: [`${SSHD}/24`] }, { ns: ATK, ifname: ATK_IF, addrs: [`${ATTACKER}/24`, `${FRIEND}/24`] });
+  wire({ ns: SRV, ifname: SRV_ATK_IF, addrs: [`${SSHD}/24`] }, { ns: ATK, ifname: ATK_IF, addrs: [`${ATTACKER}/24`, `${FRIEND}/24`, `${TRAVELLER}/24`, `${HOME}/24`] });
 
   // sshd logs to stderr; a small shim stamps each line the way Debian 12's rsyslog writes
   // /var/log/auth.log (RFC 3339 time, host, program[pid]) and appends it to the log file.
@@ -68,7 +83,9 @@ before(async () => {
   sshdProc = spawn("ip", ["netns", "exec", SRV, "bash", "-c", shim], { stdio: "ignore", detached: true });
   await waitFor("sshd listening", () => tcpConnects(ATK, SSHD, 22), 10_000, 200);
 
-  ({ server, adminToken } = await startServer({ dataDir: join(tmp.dir, "server"), overrides: { agentChannel: { host: "10.77.0.1", port: 0 } } }));
+  ({ server, adminToken } = await startServer({ dataDir: join(tmp.dir, "server"), geo: GEO, overrides: { agentChannel: { host: "10.77.0.1", port: 0 } } }));
+  // a small dictionary keeps the on-demand weak-password check to seconds (the shipped list has hundreds)
+  writeFileSync(join(tmp.dir, "passwords.txt"), ["123456", "password", "qwerty", WEAK_PASSWORD, "admin"].join("\n") + "\n");
 });
 
 after(async () => {
@@ -82,6 +99,7 @@ after(async () => {
   const pidFile = join(tmp.dir, "sshd.pid");
   if (existsSync(pidFile)) try { process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL"); } catch { /* gone */ }
   await server?.close();
+  for (const u of [LOGON_USER, WEAK_USER]) spawnSync("userdel", ["-r", u], { stdio: "ignore" });
   for (const ns of [SRV, ATK]) try { ip("netns", "del", ns); } catch { /* gone */ }
   try { ip("link", "del", ROOT_IF); } catch { /* gone with the namespace */ }
   tmp.cleanup();
@@ -92,7 +110,7 @@ test("BF-1 BF-3 BF-4 RSP-1 real sshd, real nftables: brute force is alerted and 
   const token = await enrolToken(server);
   const stateDir = join(tmp.dir, "agent");
   const agentLog = openSync(join(tmp.dir, "agent.log"), "a");
-  agentProc = spawn("ip", ["netns", "exec", SRV, process.execPath, CLI, "agent", "--server", `https://10.77.0.1:${addr.port}`, "--token", token, "--state", stateDir, "--auth-log", authLog, "--from-start"], { stdio: ["ignore", agentLog, agentLog], detached: true, env: { ...process.env, HOSTWARD_LOG_LEVEL: "info" } });
+  agentProc = spawn("ip", ["netns", "exec", SRV, process.execPath, CLI, "agent", "--server", `https://10.77.0.1:${addr.port}`, "--token", token, "--state", stateDir, "--auth-log", authLog, "--from-start", "--password-list", join(tmp.dir, "passwords.txt"), "--baseline-every", "7d"], { stdio: ["ignore", agentLog, agentLog], detached: true, env: { ...process.env, HOSTWARD_LOG_LEVEL: "info" } });
   const agent = await waitFor("agent enrolled", async () => (await api("/api/v1/agents")).json().items[0], 20_000, 100);
   assert.equal(agent.revokedAt, null);
   // the agent has made its nftables table in srv
@@ -140,4 +158,97 @@ test("BF-1 BF-3 BF-4 RSP-1 real sshd, real nftables: brute force is alerted and 
     return items.every((a) => a.status !== "sent" && a.status !== "queued") && items;
   }, 5000);
   assert.deepEqual(actions.map((a) => `${a.type}:${a.status}`).sort(), ["block_ip:succeeded", "unblock_ip:succeeded"]);
+});
+
+/** A successful password logon from `from` (the command run is `true`). */
+function logon(from: string, user: string, password: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const p = spawn("ip", ["netns", "exec", ATK, "sshpass", "-p", password, "ssh", "-b", from, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", `${user}@${SSHD}`, "true"], { stdio: "ignore" });
+    p.on("exit", (code) => resolve(code));
+  });
+}
+
+function setPassword(user: string, password: string): void {
+  const r = spawnSync("chpasswd", [], { input: `${user}:${password}\n` });
+  assert.equal(r.status, 0, String(r.stderr));
+}
+
+function addUser(user: string, password: string): void {
+  spawnSync("userdel", ["-r", user], { stdio: "ignore" });
+  const r = spawnSync("useradd", ["-m", "-s", "/bin/bash", user]);
+  assert.equal(r.status, 0, String(r.stderr));
+  setPassword(user, password);
+}
+
+const accepted = (addr: string, user: string) => readFileSync(authLog, "utf8").split("\n").filter((l) => l.includes(`Accepted password for ${user} from ${addr} port `)).length;
+
+test("LOG-1 LOG-2 LOG-3 real sshd: a success from an unapproved location raises one unusual-logon alert and one notification; a second success alerts again without notifying", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const agentId = (await api("/api/v1/agents")).json().items[0]?.id as string;
+  assert.ok(agentId, "the agent of the first test is enrolled");
+  const hook = await startWebhookReceiver();
+  try {
+    const ch = await api("/api/v1/notification-channels", "POST", { name: "on-call", kind: "webhook", config: { url: hook.url, secret: "e2e webhook secret 0123456789" }, minSeverity: "low", types: [] });
+    assert.equal(ch.statusCode, 200, ch.body);
+    const password = randomBytes(18).toString("base64url");
+    addUser(LOGON_USER, password);
+    // history: the asset learned London two days ago (the agent's own credential, as a record it spooled then)
+    const st = JSON.parse(readFileSync(join(tmp.dir, "agent", "agent.json"), "utf8")) as { agentId: string; secret: string };
+    const twoDaysAgo = Date.now() - 48 * 3_600_000;
+    const seeded = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/telemetry", headers: { authorization: `Bearer ${st.agentId}.${st.secret}` }, payload: { records: [{ id: `seed-${id}-london`, kind: "logon", ts: twoDaysAgo, service: "ssh", event: { outcome: "success", reason: "password" }, source: { ip: HOME }, user: { name: LOGON_USER } }] } });
+    assert.equal(seeded.statusCode, 200, seeded.body);
+
+    // a logon from the approved location: quiet
+    assert.equal(await logon(HOME, LOGON_USER, password), 0, "the logon from London succeeds");
+    await waitFor("London logon logged", () => accepted(HOME, LOGON_USER) === 1, 10_000, 20);
+    // the agent has shipped it when the server has counted it; no alert
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await api(`/api/v1/alerts?type=unusual_logon`)).json().total, 0);
+
+    // a logon from Mountain View: unusual, the location factor named, one notification
+    assert.equal(await logon(TRAVELLER, LOGON_USER, password), 0, "LOG-7 the unusual logon itself succeeds (never blocked)");
+    const alert = await waitFor("unusual-logon alert", async () => (await api(`/api/v1/alerts?type=unusual_logon&sourceIp=${TRAVELLER}`)).json().items[0], 10_000, 50);
+    assert.deepEqual(alert.evidence["unusual.factors"], ["location"]);
+    assert.equal(alert.evidence["source.geo"].city, "Mountain View");
+    assert.equal(alert.user.name, LOGON_USER);
+    const notified = () => hook.hooks.filter((h) => JSON.parse(h.body).alert?.id === alert.id).length;
+    await waitFor("one notification", () => notified() === 1, 10_000, 50);
+    assert.equal((await api(`/api/v1/ip-policies?ip=${TRAVELLER}`)).json().total, 0, "LOG-7 not blocked");
+
+    // the same IP again: the alert counts it, no second notification
+    assert.equal(await logon(TRAVELLER, LOGON_USER, password), 0);
+    await waitFor("second occurrence counted", async () => (await api(`/api/v1/alerts/${alert.id}`)).json().count === 2, 10_000, 50);
+    await new Promise((r) => setTimeout(r, 2500)); // the dispatcher runs every second
+    assert.equal(notified(), 1, "LOG-3 only the first logon from the IP notifies");
+    assert.equal((await api(`/api/v1/alerts?type=unusual_logon`)).json().total, 1, "one alert for the asset and IP (ALR-2)");
+    t.diagnostic(`unusual logon alert ${alert.id}: ${alert.evidence["unusual.details"][0]}`);
+  } finally {
+    await hook.close();
+  }
+});
+
+test("BF-5 a weak password on a real local account is found by the agent, and changing it clears the finding on demand", { skip: skip ?? false, timeout: 180_000 }, async (t) => {
+  const agentId = (await api("/api/v1/agents")).json().items[0]?.id as string;
+  addUser(WEAK_USER, WEAK_PASSWORD);
+  const runAndWait = async () => {
+    const r = await api("/api/v1/baseline/run", "POST", { assetIds: [agentId], checks: ["weak_password"] });
+    assert.equal(r.statusCode, 200, r.body);
+    const since = Date.parse(r.json().requestedAt);
+    return waitFor("baseline result", async () => (await api(`/api/v1/baseline/runs?assetId=${agentId}&check=weak_password`)).json().items.find((x: { ts: string }) => Date.parse(x.ts) >= since), 120_000, 250);
+  };
+  const weakOf = async () => ((await api(`/api/v1/baseline/findings?assetId=${agentId}`)).json().items as { subject: string; reason: string; scheme: string }[]).find((f) => f.subject === WEAK_USER);
+
+  const t0 = Date.now();
+  const first = await runAndWait();
+  const found = await weakOf();
+  assert.ok(found, `the weak password of ${WEAK_USER} is found`);
+  assert.equal(found.reason, "dictionary");
+  assert.equal(found.scheme, "yescrypt", "Debian 12 hashes with yescrypt");
+  t.diagnostic(`first run: ${first.checked} accounts checked in ${first.durationMs} ms (answered ${Date.now() - t0} ms after the request)`);
+  const raw = (await api(`/api/v1/baseline/findings?assetId=${agentId}`)).body;
+  assert.ok(!raw.includes(WEAK_PASSWORD) && !raw.includes("$y$"), "neither the password nor a hash leaves the host");
+
+  setPassword(WEAK_USER, randomBytes(18).toString("base64url"));
+  const second = await runAndWait();
+  assert.equal(await weakOf(), undefined, "the changed password clears the finding at once");
+  t.diagnostic(`second run: ${second.checked} accounts in ${second.durationMs} ms`);
 });

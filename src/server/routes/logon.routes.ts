@@ -102,7 +102,7 @@ export async function logonRoutes(root: FastifyInstance, deps: RouteDeps): Promi
     return req.body;
   });
 
-  const learnedSchema = z.object({ assetId: z.string(), key: z.string(), label: z.string(), how: z.enum(["learning", "six_successes"]), ip: z.string(), approvedAt: z.string() });
+  const learnedSchema = z.object({ assetId: z.string(), key: z.string(), label: z.string(), how: z.enum(["learning", "six_successes", "operator"]), ip: z.string(), approvedAt: z.string() });
   app.get("/api/v1/logon/locations", {
     config: { access: "viewer" },
     schema: {
@@ -121,6 +121,24 @@ export async function logonRoutes(root: FastifyInstance, deps: RouteDeps): Promi
     }
     const items = (await store.logon.listLocations(p.accountId, req.query.assetId)).map((l) => ({ assetId: l.assetId, key: l.key, label: l.label, how: l.how, ip: l.ip, approvedAt: iso(l.approvedAt)! }));
     return { items, learning };
+  });
+
+  app.post("/api/v1/logon/locations", {
+    config: { access: "analyst" },
+    schema: {
+      tags: ["logon"], description: "Adds a location to what one asset learned (as if learning had approved it), e.g. from an unusual-logon alert. Unlike an operator location entry (POST /api/v1/logon/approvals), it does not make the learned locations stop counting.",
+      body: z.object({ assetId: z.string(), country: z.string().regex(/^[A-Za-z]{2}$/), region: z.string().max(100).default(""), city: z.string().max(100).default(""), ip: z.string().max(64).default("").describe("The address whose logon this came from, if any.") }),
+      response: { 200: learnedSchema, 400: errorSchema, 404: errorSchema },
+    },
+  }, async (req) => {
+    const p = principal(req);
+    if (!(await store.agents.getIn(p.accountId, req.body.assetId))) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no asset ${req.body.assetId}`);
+    const { country, region, city } = req.body;
+    const cc = country.toUpperCase();
+    const l = { accountId: p.accountId, assetId: req.body.assetId, key: `${cc}/${region}/${city}`, label: [city, region, cc].filter(Boolean).join(", "), how: "operator" as const, ip: req.body.ip, approvedAt: clock.now() };
+    await store.logon.approveLocation(l);
+    await auditFor(deps.audit, req, "logon_location.approve", req.body.assetId, { key: l.key });
+    return { assetId: l.assetId, key: l.key, label: l.label, how: l.how, ip: l.ip, approvedAt: iso(l.approvedAt)! };
   });
 
   app.delete("/api/v1/logon/locations", {

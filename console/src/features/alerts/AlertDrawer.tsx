@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { api } from "../../app/api.ts";
 import type { Alert } from "../../app/types.ts";
 import { Button, SeverityBadge, StatusBadge, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
+import { LogonEvidence, logonEvidenceKeys } from "./LogonEvidence.tsx";
 import { DURATIONS, asText, isWhitelisted, type Duration, type HistoryItem } from "./model.ts";
 
 /** One alert whole: fields, evidence, ATT&CK, triage, response, history, and its handling. */
@@ -35,7 +36,9 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
   };
   const a = alert.data;
   const handle = (label: string, body: object) => act(label, `/api/v1/alerts/${encodeURIComponent(id)}/handle`, body);
-  const evidence = a ? Object.entries(a.evidence) : [];
+  // logon evidence (LOG-1 … LOG-8) has its own blocks; the generic list shows what is left
+  const shownApart = a ? new Set(logonEvidenceKeys(a)) : new Set<string>();
+  const evidence = a ? Object.entries(a.evidence).filter(([k]) => !shownApart.has(k)) : [];
 
   return (
     <>
@@ -99,11 +102,13 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
               </dl>
             </Section>
 
+            <LogonEvidence alert={a} actor={actor} hostOf={hostOf} />
+
             {a.triage && <Section title="Triage"><p className="alv-triage">{a.triage}</p></Section>}
             <Section title="Response"><p className="alv-prose">{a.response ?? <span className="muted">No response taken.</span>}</p></Section>
 
             <Section title="Evidence">
-              {evidence.length === 0 ? <p className="muted">No evidence recorded.</p> : (
+              {evidence.length === 0 ? <p className="muted">{shownApart.size ? "All of it is shown above." : "No evidence recorded."}</p> : (
                 <dl className="alv-evidence">
                   {evidence.map(([k, v]) => (
                     <div key={k} className="alv-evrow"><dt className="mono">{k}</dt><dd>{isEmpty(v) ? <span className="muted">—</span> : typeof v === "object" && v !== null ? <pre>{asText(v)}</pre> : <span className="mono">{asText(v)}</span>}</dd></div>

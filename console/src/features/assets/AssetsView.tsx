@@ -3,7 +3,9 @@ import { api } from "../../app/api.ts";
 import { useSession } from "../../app/session.tsx";
 import { canAct, type Agent } from "../../app/types.ts";
 import { Button, Card, Empty, Modal, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
+import { AccountsDrawer } from "./AccountsDrawer.tsx";
 import { EnrolModal } from "./EnrolModal.tsx";
+import { WeakPasswords } from "./WeakPasswords.tsx";
 import "./assets.css";
 
 /** An agent long-polls the server every ~25 s; one silent for longer than this is offline (as the server's stats count it). */
@@ -20,11 +22,14 @@ const STATE_LABEL: Record<AgentState, string> = { online: "Online", offline: "Of
 export function AssetsView() {
   const { me } = useSession();
   const admin = canAct(me?.role, "admin");
+  const analyst = canAct(me?.role, "analyst");
   const toast = useToast();
   const { data, error, reload } = useLoad(() => api<{ items: Agent[] }>("/api/v1/agents"), [], 15_000);
   const [enrol, setEnrol] = useState(false);
   const [revoking, setRevoking] = useState<Agent | null>(null);
   const [busy, setBusy] = useState(false);
+  const [accountsOf, setAccountsOf] = useState<string | null>(null);
+  const [drawerCloses, setDrawerCloses] = useState(0);
 
   const agents = data?.items ?? [];
   const count = (s: AgentState) => agents.filter((a) => agentState(a) === s).length;
@@ -69,7 +74,7 @@ export function AssetsView() {
           <div className="as-wrap">
             <table className="ov-table as-table" data-testid="agents-table">
               <thead>
-                <tr><th>Host</th><th>Status</th><th>Version</th><th>OS</th><th>Enrolled</th><th>Last seen</th><th className="num" title="Records the server refused (malformed)">Rejected</th><th className="num" title="Records the agent dropped (spool full)">Dropped</th>{admin && <th />}</tr>
+                <tr><th>Host</th><th>Status</th><th>Version</th><th>OS</th><th>Enrolled</th><th>Last seen</th><th className="num" title="Records the server refused (malformed)">Rejected</th><th className="num" title="Records the agent dropped (spool full)">Dropped</th><th /></tr>
               </thead>
               <tbody>
                 {agents.map((a) => {
@@ -84,7 +89,10 @@ export function AssetsView() {
                       <td className="nowrap" title={a.lastSeenAt ?? ""}>{ago(a.lastSeenAt)}</td>
                       <td className={`num ${a.rejectedRecords ? "as-warn" : "muted"}`}>{a.rejectedRecords.toLocaleString()}</td>
                       <td className={`num ${a.droppedRecords ? "as-warn" : "muted"}`}>{a.droppedRecords.toLocaleString()}</td>
-                      {admin && <td className="num">{st !== "revoked" && <Button kind="ghost" onClick={() => setRevoking(a)}>Revoke</Button>}</td>}
+                      <td className="num as-rowacts">
+                        <Button kind="ghost" onClick={() => setAccountsOf(a.id)} data-testid="open-accounts" title="Local accounts, weak passwords and the baseline">Accounts</Button>
+                        {admin && st !== "revoked" && <Button kind="ghost" onClick={() => setRevoking(a)}>Revoke</Button>}
+                      </td>
                     </tr>
                   );
                 })}
@@ -94,6 +102,11 @@ export function AssetsView() {
         )}
       </Card>
 
+      {agents.length > 0 && <WeakPasswords onOpen={setAccountsOf} reloadKey={drawerCloses} />}
+
+      {accountsOf && agents.some((a) => a.id === accountsOf) && (
+        <AccountsDrawer agent={agents.find((a) => a.id === accountsOf)!} analyst={analyst} onClose={() => { setAccountsOf(null); setDrawerCloses((x) => x + 1); }} />
+      )}
       {enrol && <EnrolModal onClose={() => { setEnrol(false); reload(); }} />}
       {revoking && (
         <Modal title={`Revoke ${revoking.hostname}?`} onClose={() => setRevoking(null)}>

@@ -12,6 +12,7 @@ const ACTIONS: [string, string[]][] = [
   ["Users and tokens", ["user.add", "user.change", "token.create", "token.revoke", "api.write", "account.create"]],
   ["Settings", ["settings.change", "allowlist.add", "allowlist.remove", "notification_channel.create", "notification_channel.change", "notification_channel.delete", "notification_channel.test"]],
   ["Response", ["block", "ignore", "mark_handled", "whitelist", "alert.unwhitelist", "ip_policy.create", "ip_policy.disable", "whitelist_rule.create", "whitelist_rule.delete", "whitelist_entry.delete"]],
+  ["Logon and detection", ["logon_approval.create", "logon_approval.delete", "logon_location.revoke", "logon.auto_update", "detection_rule.update", "baseline.run"]],
   ["Agents", ["enrolment_token.create", "agent.revoke"]],
 ];
 const PAGE = 50;
