@@ -79,8 +79,8 @@ HOSTWARD_AGENT_PORT, HOSTWARD_LOG_LEVEL; a config file <data>/hostward.json.
 `,
   agent: `Usage: hostward agent --server URL [--token TOKEN] [options]
 
-Runs the agent: tails logon logs (OpenSSH, vsftpd, MySQL/MariaDB, Windows 4624/4625
-JSON lines from a forwarder), inventories local accounts, checks for weak passwords
+Runs the agent: tails logon logs (OpenSSH, vsftpd, MySQL/MariaDB, SQL Server, Windows
+4624/4625 JSON lines from a forwarder), inventories local accounts, checks for weak passwords
 once a day, spools to disk while the server is away, and carries out the server's
 typed response actions (nftables blocks). The first run needs a one-time token from
 'hostward token create'; it pins the server's CA by the fingerprint inside the token
@@ -92,7 +92,7 @@ Options:
   --state DIR        Credential, spool and read positions (default /var/lib/hostward-agent
                      as root, ./data/agent otherwise)
   --auth-log PATH    sshd log file (repeatable)
-  --log [FMT:]PATH   A logon log, FMT one of sshd, vsftpd, mysql, windows-json (guessed
+  --log [FMT:]PATH   A logon log, FMT one of sshd, vsftpd, mysql, mssql, windows-json (guessed
                      from the name and first lines when left out); repeatable.
                      Default: those of /var/log/auth.log, /var/log/secure,
                      /var/log/vsftpd.log and the MySQL/MariaDB error logs that exist
@@ -213,10 +213,10 @@ async function openDataStore(cmd: string, data: string | undefined) {
 }
 
 /** `--log [FMT:]PATH` values. */
-function logArgs(values: string[] | undefined): { path: string; format?: "sshd" | "vsftpd" | "mysql" | "windows-json" }[] | undefined {
+function logArgs(values: string[] | undefined): { path: string; format?: "sshd" | "vsftpd" | "mysql" | "mssql" | "windows-json" }[] | undefined {
   if (!values) return undefined;
   return values.map((x) => {
-    const m = /^(sshd|vsftpd|mysql|windows-json):(.+)$/.exec(x);
+    const m = /^(sshd|vsftpd|mysql|mssql|windows-json):(.+)$/.exec(x);
     return m ? { path: m[2]!, format: m[1] as "sshd" } : { path: x };
   });
 }

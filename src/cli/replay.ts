@@ -18,7 +18,7 @@ import type { Readable } from "node:stream";
 import { DetectionEngine, type Detection, type EngineInput } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
 import { LogonLineParser, detectFormat, LOGON_FORMATS, type LogonFormat } from "../agent/collectors/logon-sources.ts";
-import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR } from "../intel/index.ts";
+import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR, noGeo } from "../intel/index.ts";
 import type { GeoIpReader } from "../core/index.ts";
 import { ReplayLogonIntel } from "./replay-intel.ts";
 
@@ -40,15 +40,17 @@ logons need an agent's baseline and account inventory, which no log holds.
 FILE is a logon log: an auth syslog file such as /var/log/auth.log or /var/log/secure
 (classic "Nov 21 22:50:53" or RFC 3339 stamps; sshd and vsftpd lines), vsftpd.log,
 a MySQL/MariaDB error log, or Windows 4624/4625 events as JSON lines from a forwarder
-(Winlogbeat, NXLog). The format is guessed from the name and first lines. A .gz file
+(Winlogbeat, NXLog; SQL Server 18456/18454 too), or SQL Server's errorlog. The format is guessed from the name and first lines. A .gz file
 is decompressed on the fly. Give rotated files oldest first. Lines of an unknown
 shape are counted and skipped.
 
 Options:
   --json              one JSON object per alert and line on stdout
-  --format FMT        read every FILE as FMT: sshd, vsftpd, mysql or windows-json
+  --format FMT        read every FILE as FMT: sshd, vsftpd, mysql, mssql or windows-json
   --intel FILE        a list of malicious IPs/CIDRs, one per line (repeatable; the
                       shipped lists are always read)
+  --no-geo            do not locate addresses (no location factor for unusual logons;
+                      saves reading the ~130 MB GeoIP database)
   --year N            year of classic syslog stamps, which carry none
                       (default: the year the file was last modified)
   --utc-offset +HH:MM zone of classic syslog stamps (default +00:00)
@@ -90,6 +92,7 @@ interface Options {
   json: boolean;
   format: LogonFormat | null;
   intel: string[];
+  geo: boolean;
   year: number | null;
   utcOffsetMinutes: number;
   files: string[];
@@ -138,7 +141,7 @@ export async function replayCommand(argv: string[], io: ReplayIo): Promise<numbe
   const engine = new DetectionEngine(loadRules());
   let geo: GeoIpReader | null = null;
   // the City database (~60 MB per address family) is read only if a public-IP success shows up
-  const intel = new ReplayLogonIntel(() => (geo ??= new DbIpGeo()), IpReputation.load([DEFAULT_INTEL_DIR, ...opts.intel]));
+  const intel = new ReplayLogonIntel(() => (geo ??= opts.geo ? new DbIpGeo() : noGeo), IpReputation.load([DEFAULT_INTEL_DIR, ...opts.intel]));
   const alerts = new Map<string, ReplayAlert>();
   const stats = { lines: 0, parsed: 0, unknown: 0 };
   for (let i = 0; i < opts.files.length; i++) {
@@ -162,7 +165,7 @@ export async function replayCommand(argv: string[], io: ReplayIo): Promise<numbe
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { help: false, json: false, format: null, intel: [], year: null, utcOffsetMinutes: 0, files: [] };
+  const o: Options = { help: false, json: false, format: null, intel: [], geo: true, year: null, utcOffsetMinutes: 0, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -183,6 +186,7 @@ function parseArgs(argv: string[]): Options {
       if (!LOGON_FORMATS.includes(v as LogonFormat)) throw new UsageError(`--format wants one of ${LOGON_FORMATS.join(", ")}, not ${JSON.stringify(v)}`);
       o.format = v as LogonFormat;
     } else if (flag === "--intel") o.intel.push(value());
+    else if (flag === "--no-geo") o.geo = false;
     else if (flag === "--year") {
       const v = value();
       if (!/^\d{4}$/.test(v)) throw new UsageError(`--year wants a four-digit year, not ${JSON.stringify(v)}`);

@@ -44,7 +44,7 @@ test("fresh clone: npm install && npm start — the server answers, the console 
     const pw = /one-time password\s+(\S+)/.exec(output)?.[1];
     assert.ok(pw, "the first admin's one-time password is printed");
     assert.match(output, /Local agent ag_[0-9a-f]+ enrolled/);
-    assert.ok(/reading \/var\/log\/(auth\.log|secure)/.test(output) || /No sshd log on this host/.test(output), "says which log it reads, or that there is none");
+    assert.ok(/reading \/var\/\S+ \((sshd|vsftpd|mysql|mssql|windows-json)\)/.test(output) || /No logon log on this host/.test(output), "says which logs it reads (and their formats), or that there is none");
     assert.equal(get("/api/v1/health").status, 200);
     const page = get("/");
     assert.equal(page.status, 200);

@@ -21,9 +21,10 @@ const SAMPLES: Record<LogonFormat, string> = {
   sshd: "Nov 21 22:50:53 web-01 sshd[4123]: Failed password for root from 203.0.113.9 port 52144 ssh2",
   vsftpd: 'Sat Nov 21 22:50:53 2026 [pid 1234] [admin] FAIL LOGIN: Client "203.0.113.9"',
   mysql: "2026-11-21T22:50:53.123456Z 12 [Note] [MY-010926] [Server] Access denied for user 'root'@'203.0.113.9' (using password: YES)",
+  mssql: "2026-11-21 22:50:53.12 Logon       Login failed for user 'sa'. Reason: Password did not match that for the login provided. [CLIENT: 203.0.113.9]",
   "windows-json": JSON.stringify({ "@timestamp": "2026-11-21T22:50:53.000Z", winlog: { event_id: 4625, channel: "Security", computer_name: "WIN-1", event_data: { TargetUserName: "Administrator", IpAddress: "203.0.113.9", IpPort: "51234", LogonType: "10", SubStatus: "0xc000006a" } } }),
 };
-const SERVICE: Record<LogonFormat, string> = { sshd: "ssh", vsftpd: "ftp", mysql: "mysql", "windows-json": "rdp" };
+const SERVICE: Record<LogonFormat, string> = { sshd: "ssh", vsftpd: "ftp", mysql: "mysql", mssql: "mssql", "windows-json": "rdp" };
 
 describe("logon sources", () => {
   test("AGT-2 parseLogonLine dispatches each format to its parser", () => {
@@ -111,12 +112,17 @@ describe("logon sources", () => {
       ["/var/lib/mysql/db1.err", "mysql"],
       ["/var/log/nginx/error.log", null],
       ["/var/log/forwarded/security.jsonl", null],
+      ["/var/opt/mssql/log/errorlog", "mssql"],
+      ["/var/opt/mssql/log/errorlog.1", "mssql"],
+      ["/var/opt/mssql/log/ERRORLOG", "mssql"],
+      ["/var/opt/mssql/log/sqlagent.out", null],
+      ["/srv/other/errorlog", null],
     ];
     for (const [path, want] of byName) assert.equal(detectFormat(path, []), want, path);
     // the defaults are all recognised by name
     for (const s of DEFAULT_LOGON_SOURCES) assert.equal(detectFormat(s.path, []), s.format, s.path);
     assert.ok(!DEFAULT_LOGON_SOURCES.some((s) => s.path.includes("xferlog")));
-    for (const f of ["sshd", "vsftpd", "mysql"] as const) assert.ok(DEFAULT_LOGON_SOURCES.some((s) => s.format === f), f);
+    for (const f of ["sshd", "vsftpd", "mysql", "mssql"] as const) assert.ok(DEFAULT_LOGON_SOURCES.some((s) => s.format === f), f);
     assert.ok(DEFAULT_LOGON_SOURCES.some((s) => s.format === "sshd" && s.distros.includes("debian")) && DEFAULT_LOGON_SOURCES.some((s) => s.format === "sshd" && s.distros.includes("rhel")));
   });
 
@@ -130,6 +136,15 @@ describe("logon sources", () => {
     assert.equal(detectFormat("/var/log/remote/host1.log", ["Nov 21 22:50:55 h CRON[9]: x", "Nov 21 22:50:50 h sshd[1]: Server listening on 0.0.0.0 port 22."]), "sshd");
     assert.equal(detectFormat("/var/log/remote/ftp.log", [SAMPLES.sshd.replace("web-01 sshd[4123]: Failed password for root from 203.0.113.9 port 52144 ssh2", 'ftp vsftpd[2]: [a] FAIL LOGIN: Client "203.0.113.9"')]), "vsftpd");
     assert.equal(detectFormat("/var/log/unknown.log", ["hello", "world"]), null);
+    // SQL Server's errorlog elsewhere (a copy, a container volume): any stamped line tells, the banner's continuation lines do not
+    const banner = ["2026-11-21 22:40:01.31 Server      Microsoft SQL Server 2022 (RTM-CU16) (KB5048033) - 16.0.4165.4 (X64) ", "\tNov  6 2024 19:24:49 ", "2026-11-21 22:40:01.31 Server      UTC adjustment: 0:00"];
+    assert.equal(detectFormat("/srv/mssql-data/log/errorlog", banner), "mssql");
+    assert.equal(detectFormat("/tmp/copy.txt", ["", "\tCopyright (C) 2022 Microsoft Corporation", SAMPLES.mssql]), "mssql");
+    // the same lines of a UTF-16LE file read as UTF-8 (a NUL after each character, the BOM as two U+FFFD)
+    const wrong = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(banner.join("\r\n") + "\r\n", "utf16le")]).toString("utf8").split("\n");
+    assert.equal(detectFormat("/srv/mssql-data/log/errorlog", wrong), "mssql");
+    // MariaDB's stamp has no fraction: still mysql
+    assert.equal(detectFormat("/var/log/db/server.log", ["2026-11-21 22:50:52 0 [Note] InnoDB: Buffer pool(s) load completed at 261121 22:50:52"]), "mysql");
   });
 
   test("AGT-2 parsers are fast: each reads well over 100k lines per second", () => {
@@ -137,6 +152,7 @@ describe("logon sources", () => {
       sshd: [SAMPLES.sshd, "Nov 21 22:50:55 h CRON[9]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)", "Nov 21 22:50:56 h vsftpd[7]: pam_unix(vsftpd:auth): authentication failure; logname= uid=0 euid=0 tty=ftp ruser=bob rhost=198.51.100.2  user=bob"],
       vsftpd: [SAMPLES.vsftpd, 'Sat Nov 21 22:50:50 2026 [pid 1233] CONNECT: Client "203.0.113.9"', 'Sat Nov 21 22:52:00 2026 [pid 1240] [ftp] OK DOWNLOAD: Client "198.51.100.2", "/pub/file.iso", 1048576 bytes, 2048.00Kbyte/sec'],
       mysql: [SAMPLES.mysql, "2026-11-21 22:50:53 12 [Warning] Access denied for user 'root'@'203.0.113.9' (using password: YES)", "2026-11-21 22:50:52 0 [Note] InnoDB: Buffer pool(s) load completed at 261121 22:50:52"],
+      mssql: [SAMPLES.mssql, "2026-11-21 22:50:53.12 Logon       Error: 18456, Severity: 14, State: 8.", "2026-11-21 22:40:05.90 spid29s     SQL Server is now ready for client connections. This is an informational message; no user action is required."],
       "windows-json": [SAMPLES["windows-json"], '{"EventTime":"2026-11-21 22:50:53","EventID":4634,"Hostname":"WIN-1"}'],
     };
     for (const f of LOGON_FORMATS) {

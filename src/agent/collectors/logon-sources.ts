@@ -10,25 +10,25 @@
  *   are the ones worth counting and showing: a rising count means a format changed.
  * No parser throws; each reason is a short fixed text, so counting them by reason is bounded.
  *
+ * Format "mssql" is SQL Server's errorlog, as decoded text: on disk it may be UTF-16LE (see
+ * mssql.parser.ts), and the reader must decode it before splitting lines.
+ *
  * Format "sshd" means an authentication syslog file (auth.log, secure): its sshd lines go to
  * the sshd parser and its vsftpd lines (PAM failures, or vsftpd's own lines with
  * `syslog_enable=YES`) to the vsftpd parser, because that is where syslog puts them.
  */
-import { parseAuthLine, parseJournalMessage, type AuthLineContext, type ParsedLogon } from "./sshd.parser.ts";
+import { parseAuthLine, parseJournalMessage, type AuthLineContext } from "./sshd.parser.ts";
 import { parseVsftpdLine, parseVsftpdMessage } from "./vsftpd.parser.ts";
 import { parseMysqlLine, parseMysqlMessage } from "./mysql.parser.ts";
+import { parseMssqlLine, CONTINUATION as MSSQL_CONTINUATION } from "./mssql.parser.ts";
 import { parseWindowsLine } from "./windows.parser.ts";
+import { isLineSkip, scanEnd, skip, syslogHost, type LineSkip, type ParsedLogon } from "./parse-util.ts";
 
-export type { ParsedLogon } from "./sshd.parser.ts";
+export type { LineSkip, ParsedLogon } from "./parse-util.ts";
+export { isLineSkip } from "./parse-util.ts";
 
-export type LogonFormat = "sshd" | "vsftpd" | "mysql" | "windows-json";
-export const LOGON_FORMATS: readonly LogonFormat[] = ["sshd", "vsftpd", "mysql", "windows-json"];
-
-/** A line that gave no record: deliberately skipped (`ignored`) or not understood (`unknown`). */
-export interface LineSkip {
-  readonly skip: "ignored" | "unknown";
-  readonly why: string;
-}
+export type LogonFormat = "sshd" | "vsftpd" | "mysql" | "mssql" | "windows-json";
+export const LOGON_FORMATS: readonly LogonFormat[] = ["sshd", "vsftpd", "mysql", "mssql", "windows-json"];
 
 export interface LogonLineContext extends AuthLineContext {
   /**
@@ -47,15 +47,10 @@ export interface LogonLineResult {
   unknown?: string;
 }
 
-const skip = (s: "ignored" | "unknown", why: string): LineSkip => Object.freeze({ skip: s, why });
 const NOT_SYSLOG = skip("unknown", "not a syslog line");
 const OTHER_PROGRAM = skip("ignored", "another program's line");
 const SSHD_OTHER = skip("ignored", "sshd line that is not an attempt");
 const SSHD_UNREAD = skip("unknown", "sshd attempt line not understood");
-
-export function isLineSkip(r: ParsedLogon | LineSkip): r is LineSkip {
-  return (r as LineSkip).skip !== undefined;
-}
 
 /** Parses one line of a log of the given format: a record, or a LineSkip saying why not. Never throws. */
 export function classifyLogonLine(format: LogonFormat, line: string, ctx: LogonLineContext): ParsedLogon | LineSkip {
@@ -66,6 +61,8 @@ export function classifyLogonLine(format: LogonFormat, line: string, ctx: LogonL
       return parseVsftpdLine(line, { year: ctx.year, utcOffsetMinutes: ctx.utcOffsetMinutes, pam: ctx.vsftpdPam });
     case "mysql":
       return parseMysqlLine(line, ctx);
+    case "mssql":
+      return parseMssqlLine(line, ctx);
     case "windows-json":
       return parseWindowsLine(line, ctx);
     default:
@@ -136,11 +133,8 @@ function authSyslogLine(line: string, ctx: LogonLineContext): ParsedLogon | Line
   const c0 = line.charCodeAt(0);
   const rfc = c0 >= 48 && c0 <= 57;
   if (rfc ? line.charCodeAt(4) !== 45 || line.charCodeAt(10) !== 84 : line.charCodeAt(3) !== 32 || line.charCodeAt(15) !== 32) return NOT_SYSLOG;
-  const h = rfc ? line.indexOf(" ") + 1 : 16;
-  if (h < 16) return NOT_SYSLOG;
-  const hostEnd = line.indexOf(" ", h);
-  if (hostEnd <= h) return NOT_SYSLOG;
-  const a = hostEnd + 1;
+  if (syslogHost(line) < 0) return NOT_SYSLOG;
+  const a = scanEnd + 1;
   let e = a;
   for (let c = line.charCodeAt(e); e < line.length && e - a < 64 && c !== 91 && c !== 58 && c !== 32; c = line.charCodeAt(++e));
   const prog = line.slice(a, e);
@@ -186,6 +180,12 @@ export const DEFAULT_LOGON_SOURCES: readonly LogonSource[] = [
   { path: "/var/log/mariadb/mariadb.log", format: "mysql", distros: ["rhel"], note: "MariaDB's error log; needs log_warnings >= 2" },
   { path: "/var/log/mysqld.log", format: "mysql", distros: ["rhel"], note: "MySQL community packages' error log; MySQL 8 needs log_error_verbosity = 3" },
   { path: "/var/log/mysql/mysqld.log", format: "mysql", distros: ["rhel"], note: "RHEL 8/9 AppStream MySQL's error log; needs log_error_verbosity = 3" },
+  {
+    path: "/var/opt/mssql/log/errorlog",
+    format: "mssql",
+    distros: ["debian", "rhel"],
+    note: "SQL Server on Linux's errorlog (failed logins by default; successes need login auditing 'both'). It may be UTF-16LE on disk: the agent must decode it (BOM FF FE, or NULs between ASCII bytes) before splitting lines",
+  },
 ];
 
 /**
@@ -203,6 +203,7 @@ export function detectFormat(path: string, firstLines: string[]): LogonFormat | 
   if (base === "vsftpd.log") return "vsftpd";
   if (base === "xferlog") return null;
   if (base === "mysqld.log" || base === "mariadb.log" || base === "mysql-error.log" || (base === "error.log" && /\/(?:mysql|mariadb)\/$/.test(dir))) return "mysql";
+  if (base === "errorlog" && dir.endsWith("/var/opt/mssql/log/")) return "mssql";
   const json = base.endsWith(".json") || base.endsWith(".jsonl") || base.endsWith(".ndjson");
   const ctx = { year: 2000, utcOffsetMinutes: 0 };
   for (const l of firstLines.slice(0, 50)) {
@@ -216,6 +217,9 @@ export function detectFormat(path: string, firstLines: string[]): LogonFormat | 
     if (t.length > 24 && t.startsWith(" [pid ", 24) && !isLineSkipUnknown(parseVsftpdLine(t, ctx))) return "vsftpd";
     const m = parseMysqlLine(t, ctx);
     if (!isLineSkipUnknown(m)) return "mysql";
+    // a stamped errorlog line; blank and continuation lines say nothing
+    const q = parseMssqlLine(l, ctx);
+    if (!isLineSkip(q) || (q.skip === "ignored" && q !== MSSQL_CONTINUATION)) return "mssql";
     const s = authSyslogLine(t, ctx);
     if (!isLineSkip(s)) return s.service === "ftp" ? "vsftpd" : "sshd";
     if (s === SSHD_OTHER || s === SSHD_UNREAD) return "sshd";

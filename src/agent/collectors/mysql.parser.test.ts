@@ -1,30 +1,15 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { logonRecord } from "../../protocol/index.ts";
 import type { ParsedLogon } from "./sshd.parser.ts";
 import { parseMysqlLine, parseMysqlMessage, type LineSkip } from "./mysql.parser.ts";
+import { expectLogon as expectRecord, expectSkip, fuzzParser, type WantLogon } from "./parser-testkit.ts";
 
 const parse = (line: string, utcOffsetMinutes?: number) => parseMysqlLine(line, { utcOffsetMinutes });
 
-/** Checks the essentials of a parsed line and that it is a valid logon record once given an id. */
-function expectLogon(p: ParsedLogon | LineSkip, want: { ts?: string; reason: "password" | "other"; ip: string; user?: string; host?: string }): void {
-  assert.ok(!("skip" in p), `expected a logon record, got ${JSON.stringify(p)}`);
-  if (want.ts) assert.equal(new Date(p.ts).toISOString(), want.ts);
-  assert.equal(p.kind, "logon");
-  assert.equal(p.service, "mysql");
-  // these logs hold failures only
-  assert.deepEqual(p.event, { outcome: "failure", reason: want.reason });
-  assert.equal(p.source.ip, want.ip);
-  if (want.user !== undefined) assert.equal(p.user?.name, want.user);
-  if (want.host !== undefined) assert.equal(p.host?.name, want.host);
-  logonRecord.parse({ id: "test-record-1", ...p });
-}
+type Want = Omit<WantLogon, "service" | "outcome" | "reason"> & { reason: "password" | "other" };
 
-function expectSkip(p: ParsedLogon | LineSkip, kind: "ignored" | "unknown", line?: string): LineSkip {
-  assert.ok("skip" in p, `expected no record for ${JSON.stringify(line)}`);
-  assert.equal(p.skip, kind, `${JSON.stringify(line)}: ${p.why}`);
-  return p;
-}
+/** A failed mysql record (these logs hold failures only) that is a valid logon record once given an id. */
+const expectLogon = (p: ParsedLogon | LineSkip, want: Want) => expectRecord(p, { service: "mysql", outcome: "failure", ...want });
 
 describe("mysql parser", () => {
   test("AGT-2 MySQL 8 Access denied (log_error_verbosity=3) is a failed mysql logon", () => {
@@ -113,15 +98,7 @@ describe("mysql parser", () => {
       "Nov 21 22:50:53 db1 mysqld[1]: Access denied for user 'root'@'203.0.113.9' (using password: YES)",
     ];
     for (const l of unknown) expectSkip(parse(l), "unknown", l);
-    let seed = 5;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const parts = ["2026-11-21T22:50:53.1Z ", "2026-11-21 22:50:53 ", "201121 ", " 0:04:00 ", "12 ", "[Note] ", "[Warning] ", "[MY-010926] ", "[Server] ", "Access denied for user '", "root", "'@'", "203.0.113.9", "localhost", "' (using password: YES)", "' (using password: NO)", "'", " ", "Sep 16 21:30:26 h mysqld: ", "😀"];
-    for (let i = 0; i < 20_000; i++) {
-      let l = "";
-      const n = 1 + Math.floor(rnd() * 12);
-      for (let j = 0; j < n; j++) l += parts[Math.floor(rnd() * parts.length)];
-      const p = parse(l);
-      if (!("skip" in p)) logonRecord.parse({ id: "fuzz-record-1", ...p });
-    }
+    fuzzParser(parts, (l) => parse(l), 5);
   });
 });

@@ -30,20 +30,15 @@
  * between the right-most `'@'` and that tail, and the name is everything left of it.
  */
 import { normalizeIp } from "../../core/index.ts";
-import type { ParsedLogon } from "./sshd.parser.ts";
+import { clip, clock, digit, fractionMs, logonOf, scanEnd, skip, syslogHost, trimmedEnd, two, zoneAt, BAD_ZONE, NO_ZONE, type LineSkip, type ParsedLogon } from "./parse-util.ts";
 
-/** A line that gave no record: deliberately skipped (`ignored`) or not understood (`unknown`). */
-export interface LineSkip {
-  readonly skip: "ignored" | "unknown";
-  readonly why: string;
-}
+export type { LineSkip } from "./parse-util.ts";
 
 export interface MysqlLineContext {
   /** Zone of stamps without one (MariaDB, MySQL ≤ 5.6), minutes east of UTC; default 0. */
   utcOffsetMinutes?: number;
 }
 
-const skip = (s: "ignored" | "unknown", why: string): LineSkip => Object.freeze({ skip: s, why });
 const NO_STAMP = skip("unknown", "no mysqld stamp (not an error-log line, or a continuation)");
 const NOT_SERVER_LINE = skip("unknown", "stamped line without a [Level]");
 const NOT_LOGON = skip("ignored", "mysqld line that is not a logon");
@@ -54,15 +49,13 @@ const UNRESOLVED = skip("unknown", "unresolved host: the server logged a host na
 const DENIED = "Access denied for user '";
 const YES = "' (using password: YES)";
 const NO = "' (using password: NO)";
-const MAX_NAME = 256;
 
 // End of the last stamp read (index of the character after it); the parser is synchronous.
 let stampEnd = 0;
 
 /** Parses one error-log line (or a syslog line of mysqld/mariadbd). Never throws. */
 export function parseMysqlLine(line: string, ctx: MysqlLineContext): ParsedLogon | LineSkip {
-  let end = line.length;
-  while (end > 0 && isBlank(line.charCodeAt(end - 1))) end--;
+  const end = trimmedEnd(line, 0);
   const off = ctx.utcOffsetMinutes ?? 0;
   const c0 = line.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57) {
@@ -73,10 +66,9 @@ export function parseMysqlLine(line: string, ctx: MysqlLineContext): ParsedLogon
     }
   }
   // syslog: `Sep 16 21:30:26 host mysqld[1]: STAMP …` or `2026-…+00:00 host mariadbd[1]: STAMP …`
-  const h = c0 >= 48 && c0 <= 57 ? line.indexOf(" ") + 1 : 16;
-  if (h < 16 || line.charCodeAt(h - 1) !== 32) return NO_STAMP;
-  const hostEnd = line.indexOf(" ", h);
-  if (hostEnd <= h) return NO_STAMP;
+  const h = syslogHost(line);
+  if (h < 0) return NO_STAMP;
+  const hostEnd = scanEnd;
   let p: number;
   if (line.startsWith(" mysqld", hostEnd)) p = hostEnd + 7;
   else if (line.startsWith(" mariadbd", hostEnd)) p = hostEnd + 9;
@@ -89,7 +81,7 @@ export function parseMysqlLine(line: string, ctx: MysqlLineContext): ParsedLogon
   if (line.charCodeAt(p) !== 58 || line.charCodeAt(p + 1) !== 32) return NO_STAMP;
   const ts = stamp(line, p + 2, off);
   if (ts < 0 || line.charCodeAt(stampEnd) !== 32) return NO_STAMP;
-  return body(line, stampEnd + 1, end, ts, name(line, h, hostEnd));
+  return body(line, stampEnd + 1, end, ts, clip(line, h, hostEnd));
 }
 
 /**
@@ -97,12 +89,11 @@ export function parseMysqlLine(line: string, ctx: MysqlLineContext): ParsedLogon
  * message may still carry the server's own stamp (MariaDB writes it to stderr): skipped.
  */
 export function parseMysqlMessage(msg: string, ts: number, host?: string): ParsedLogon | LineSkip {
-  let end = msg.length;
-  while (end > 0 && isBlank(msg.charCodeAt(end - 1))) end--;
+  const end = trimmedEnd(msg, 0);
   let p = 0;
   const c0 = msg.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57 && stamp(msg, 0, 0) >= 0 && msg.charCodeAt(stampEnd) === 32) p = stampEnd + 1;
-  return body(msg, p, end, ts, host === undefined || host === "" ? undefined : name(host, 0, host.length));
+  return body(msg, p, end, ts, host === undefined || host === "" ? undefined : clip(host, 0, host.length));
 }
 
 /** After the stamp: `[THREAD ][Level] [[MY-n] [Component] ]Access denied for user 'U'@'H' (using password: X)`. */
@@ -140,14 +131,8 @@ function body(s: string, p: number, end: number, ts: number, host: string | unde
     ip = hostPart.length > 0 && hostPart.length <= 64 ? normalizeIp(hostPart) : null;
     if (ip === null) return hostPart.length > 0 && hostPart.indexOf("'") < 0 && hostPart.indexOf(" ") < 0 ? UNRESOLVED : BAD_DENIED;
   }
-  const r: ParsedLogon = {
-    kind: "logon",
-    ts,
-    service: "mysql",
-    event: { outcome: "failure", reason: password ? "password" : "other" },
-    source: { ip },
-    user: { name: name(s, u, at) },
-  };
+  const r = logonOf(ts, "mysql", false, password ? "password" : "other", ip);
+  r.user = { name: clip(s, u, at) };
   if (host !== undefined) r.host = { name: host };
   return r;
 }
@@ -161,33 +146,9 @@ function bracket(s: string, p: number): number {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-function isBlank(c: number): boolean {
-  return c === 32 || c === 13 || c === 10 || c === 9;
-}
-
-/** s.slice(a, b) as a flat copy (a long slice would pin the chunk it came from), bounded to what the protocol accepts. */
-function name(s: string, a: number, b: number): string {
-  if (b - a > MAX_NAME) {
-    b = a + MAX_NAME;
-    const c = s.charCodeAt(b - 1);
-    if (c >= 0xd800 && c <= 0xdbff) b--;
-  }
-  const x = s.slice(a, b);
-  return b - a < 13 ? x : (x + " ").slice(0, -1);
-}
-
 function digitAt(s: string, i: number): boolean {
   const c = s.charCodeAt(i);
   return c >= 48 && c <= 57;
-}
-
-function digit(s: string, i: number): number {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -100;
-}
-
-function two(s: string, i: number): number {
-  return digit(s, i) * 10 + digit(s, i + 1);
 }
 
 /**
@@ -224,26 +185,15 @@ function stamp(s: string, i: number, offsetMin: number): number {
     j += 2;
   }
   if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 3) !== 58) return -1;
-  const mm = two(s, j + 1), ss = two(s, j + 4);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return -1;
-  j += 6;
-  let ms = 0;
-  if (s.charCodeAt(j) === 46) {
-    let n = 0;
-    for (let dg = digit(s, ++j); dg >= 0; dg = digit(s, ++j)) if (n++ < 3) ms += dg * (n === 1 ? 100 : n === 2 ? 10 : 1);
-  }
+  const t = clock(y, mo, d, hh, two(s, j + 1), two(s, j + 4));
+  if (t < 0) return -1;
+  const ms = fractionMs(s, j + 6);
   let off = offsetMin;
-  const z = s.charCodeAt(j);
-  if (iso && z === 90 /* Z */) {
-    off = 0;
-    j++;
-  } else if (iso && (z === 43 || z === 45)) {
-    const colon = s.charCodeAt(j + 3) === 58 ? 1 : 0;
-    const oh = two(s, j + 1), om = two(s, j + 3 + colon);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
-    off = (z === 45 ? -1 : 1) * (oh * 60 + om);
-    j += 5 + colon;
+  if (iso) {
+    const z = zoneAt(s, scanEnd);
+    if (z === BAD_ZONE) return -1;
+    if (z !== NO_ZONE) off = z;
   }
-  stampEnd = j;
-  return Date.UTC(y, mo - 1, d, hh, mm, ss) + ms - off * 60_000;
+  stampEnd = scanEnd;
+  return t + ms - off * 60_000;
 }

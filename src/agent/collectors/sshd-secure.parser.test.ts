@@ -1,22 +1,12 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { logonRecord } from "../../protocol/index.ts";
 import { parseAuthLine, type ParsedLogon } from "./sshd.parser.ts";
+import { expectLogon as expectRecord, type WantLogon } from "./parser-testkit.ts";
 
 // RHEL/Rocky/Alma write sshd's lines to /var/log/secure (rsyslog's authpriv, classic stamps).
 const parse = (line: string) => parseAuthLine(line, { year: 2026 });
 
-function expectLogon(p: ParsedLogon | null, want: { outcome: "success" | "failure"; reason: string; ip: string; port?: number; user?: string; host?: string }): void {
-  assert.ok(p, "expected a logon record");
-  assert.equal(p.service, "ssh");
-  assert.deepEqual(p.event, { outcome: want.outcome, reason: want.reason });
-  assert.equal(p.source.ip, want.ip);
-  if (want.port !== undefined) assert.equal(p.source.port, want.port);
-  if (want.user !== undefined) assert.equal(p.user?.name, want.user);
-  if (want.host !== undefined) assert.equal(p.host?.name, want.host);
-  const { repeat: _r, ...rec } = p;
-  logonRecord.parse({ id: "test-record-1", ...rec });
-}
+const expectLogon = (p: ParsedLogon | null, want: Omit<WantLogon, "service">) => expectRecord(p, { service: "ssh", ...want });
 
 describe("sshd parser on RHEL /var/log/secure", () => {
   test("AGT-2 RHEL secure: failed password, invalid user, accepted publickey and password", () => {

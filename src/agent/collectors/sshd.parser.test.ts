@@ -1,26 +1,13 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { logonRecord } from "../../protocol/index.ts";
 import { parseAuthLine, parseJournalMessage, type ParsedLogon } from "./sshd.parser.ts";
+import { expectLogon as expectRecord, fuzzParser, type WantLogon } from "./parser-testkit.ts";
 
 const ctx = { year: 2026 };
 const parse = (line: string) => parseAuthLine(line, ctx);
 
-/** Checks the essentials of a parsed line and that it is a valid logon record once given an id. */
-function expectLogon(p: ParsedLogon | null, want: { ts?: string; outcome: "success" | "failure"; reason: string; ip: string; port?: number; user?: string; host?: string; repeat?: number }): void {
-  assert.ok(p, "expected a logon record");
-  if (want.ts) assert.equal(new Date(p.ts).toISOString(), want.ts);
-  assert.equal(p.kind, "logon");
-  assert.equal(p.service, "ssh");
-  assert.deepEqual(p.event, { outcome: want.outcome, reason: want.reason });
-  assert.equal(p.source.ip, want.ip);
-  if (want.port !== undefined) assert.equal(p.source.port, want.port);
-  if (want.user !== undefined) assert.equal(p.user?.name, want.user);
-  if (want.host !== undefined) assert.equal(p.host?.name, want.host);
-  assert.equal(p.repeat, want.repeat);
-  const { repeat: _r, ...rec } = p;
-  logonRecord.parse({ id: "test-record-1", ...rec });
-}
+/** An ssh record (repeat only when given) that is a valid logon record once given an id. */
+const expectLogon = (p: ParsedLogon | null, want: Omit<WantLogon, "service">) => expectRecord(p, { service: "ssh", repeat: undefined, ...want });
 
 describe("sshd parser", () => {
   test("AGT-2 Debian 12 rsyslog RFC 3339 lines: failed password, accepted publickey", () => {
@@ -133,16 +120,8 @@ describe("sshd parser", () => {
     ];
     for (const l of lines) assert.equal(parse(l), null, JSON.stringify(l));
     // random bytes around real fragments never throw
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const parts = ["Nov 21 10:00:00 ", "2026-11-21T10:00:00.1+00:00 ", "h ", "sshd[1]: ", "sshd-session: ", "Failed password for ", "invalid user ", "Accepted publickey for ", " from ", "1.2.3.4", "::1", " port ", "22", " ssh2", ": RSA", "message repeated 2 times: [ ", "]", " ", "\u00e9"];
-    for (let i = 0; i < 20_000; i++) {
-      let l = "";
-      const n = 1 + Math.floor(rnd() * 12);
-      for (let j = 0; j < n; j++) l += parts[Math.floor(rnd() * parts.length)];
-      const p = parse(l);
-      if (p) assert.ok(typeof p.source.ip === "string" && p.source.ip.length > 0);
-    }
+    fuzzParser(parts, parse, 7);
   });
 
   test("AGT-2 journald messages carry their own time and host", () => {

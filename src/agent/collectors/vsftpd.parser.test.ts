@@ -1,30 +1,16 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { logonRecord } from "../../protocol/index.ts";
 import type { ParsedLogon } from "./sshd.parser.ts";
 import { parseVsftpdLine, parseVsftpdMessage, type LineSkip, type VsftpdLineContext } from "./vsftpd.parser.ts";
+import { expectLogon as expectRecord, expectSkip, fuzzParser, type WantLogon } from "./parser-testkit.ts";
 
 const ctx: VsftpdLineContext = { year: 2026 };
 const parse = (line: string, c: VsftpdLineContext = ctx) => parseVsftpdLine(line, c);
 
-/** Checks the essentials of a parsed line and that it is a valid logon record once given an id. */
-function expectLogon(p: ParsedLogon | LineSkip, want: { ts?: string; outcome: "success" | "failure"; reason: string; ip: string; user?: string; host?: string }): void {
-  assert.ok(!("skip" in p), `expected a logon record, got ${JSON.stringify(p)}`);
-  if (want.ts) assert.equal(new Date(p.ts).toISOString(), want.ts);
-  assert.equal(p.kind, "logon");
-  assert.equal(p.service, "ftp");
-  assert.deepEqual(p.event, { outcome: want.outcome, reason: want.reason });
-  assert.equal(p.source.ip, want.ip);
-  assert.equal(p.source.port, undefined);
-  if (want.user !== undefined) assert.equal(p.user?.name, want.user);
-  if (want.host !== undefined) assert.equal(p.host?.name, want.host);
-  logonRecord.parse({ id: "test-record-1", ...p });
-}
+type Want = Omit<WantLogon, "service" | "port">;
 
-function expectSkip(p: ParsedLogon | LineSkip, kind: "ignored" | "unknown", line?: string): void {
-  assert.ok("skip" in p, `expected no record for ${JSON.stringify(line)}`);
-  assert.equal(p.skip, kind, `${JSON.stringify(line)}: ${p.why}`);
-}
+/** An ftp record (vsftpd logs no client port) that is a valid logon record once given an id. */
+const expectLogon = (p: ParsedLogon | LineSkip, want: Want) => expectRecord(p, { service: "ftp", port: undefined, ...want });
 
 describe("vsftpd parser", () => {
   test("AGT-2 vsftpd FAIL LOGIN is a failed ftp logon", () => {
@@ -147,15 +133,7 @@ describe("vsftpd parser", () => {
       "Nov 21 22:50:53 h vsftpd[1]: something new",
     ];
     for (const l of unknown) expectSkip(parse(l), "unknown", l);
-    let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const parts = ["Sat Nov 21 22:50:53 2026", " [pid 1]", " ", "[", "]", "admin", " FAIL", " OK", " LOGIN: Client \"", "203.0.113.9", "::ffff:1.2.3.4", "\"", ", anon password \"", "Nov 21 22:50:53 h vsftpd[1]: ", "pam_unix(vsftpd:auth): authentication failure; ", "ruser=", " rhost=", "  user=", "\u00e9", "😀"];
-    for (let i = 0; i < 20_000; i++) {
-      let l = "";
-      const n = 1 + Math.floor(rnd() * 12);
-      for (let j = 0; j < n; j++) l += parts[Math.floor(rnd() * parts.length)];
-      const p = parse(l);
-      if (!("skip" in p)) logonRecord.parse({ id: "fuzz-record-1", ...p });
-    }
+    fuzzParser(parts, (l) => parse(l), 11);
   });
 });

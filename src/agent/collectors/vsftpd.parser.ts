@@ -30,13 +30,9 @@
  * believing it would let a logged-on user frame any address.
  */
 import { normalizeIp } from "../../core/index.ts";
-import type { ParsedLogon } from "./sshd.parser.ts";
+import { classicStamp, clip, detach, logonOf, rfc3339, scanEnd, skip, syslogHost, trimmedEnd, two, MAX_NAME, type LineSkip, type ParsedLogon } from "./parse-util.ts";
 
-/** A line that gave no record: deliberately skipped (`ignored`) or not understood (`unknown`). */
-export interface LineSkip {
-  readonly skip: "ignored" | "unknown";
-  readonly why: string;
-}
+export type { LineSkip } from "./parse-util.ts";
 
 export interface VsftpdLineContext {
   /** Year for classic syslog stamps, which carry none. */
@@ -47,7 +43,6 @@ export interface VsftpdLineContext {
   pam?: "record" | "helper";
 }
 
-const skip = (s: "ignored" | "unknown", why: string): LineSkip => Object.freeze({ skip: s, why });
 const NOT_VSFTPD = skip("unknown", "not a vsftpd line");
 const BAD_STAMP = skip("unknown", "bad timestamp");
 const NOT_LOGON = skip("ignored", "vsftpd line that is not a logon");
@@ -58,15 +53,12 @@ const PAM_HELPER = skip("ignored", "PAM line, counted by vsftpd's own FAIL LOGIN
 const PAM_OTHER = skip("ignored", "PAM line that is not an authentication failure");
 const NO_SOURCE = skip("ignored", "PAM line without a remote address (local logon)");
 
-const MAX_NAME = 256;
-
 /**
  * Parses one line of vsftpd's own log or one syslog line of vsftpd. Never throws: a line
  * that is no logon attempt comes back as a LineSkip saying why.
  */
 export function parseVsftpdLine(line: string, ctx: VsftpdLineContext): ParsedLogon | LineSkip {
-  let end = line.length;
-  while (end > 0 && isBlank(line.charCodeAt(end - 1))) end--;
+  const end = trimmedEnd(line, 0);
   const c0 = line.charCodeAt(0);
   // vsftpd's own log: `Sat Nov 21 22:50:53 2026 [pid 1234] …`
   if (c0 >= 65 && c0 <= 90 && line.charCodeAt(3) === 32 && line.startsWith(" [pid ", 24)) {
@@ -77,11 +69,10 @@ export function parseVsftpdLine(line: string, ctx: VsftpdLineContext): ParsedLog
     return message(line, close + 2, end, ts, ctx, undefined);
   }
   // syslog: `Nov 21 22:50:53 host vsftpd[123]: …` or `2026-11-21T22:50:53+00:00 host vsftpd: …`
-  const rfc = c0 >= 48 && c0 <= 57;
-  const h = rfc ? line.indexOf(" ") + 1 : 16;
-  if (h < 16) return NOT_VSFTPD;
-  const hostEnd = line.indexOf(" ", h);
-  if (hostEnd <= h || !line.startsWith(" vsftpd", hostEnd)) return NOT_VSFTPD;
+  const h = syslogHost(line);
+  if (h < 0) return NOT_VSFTPD;
+  const hostEnd = scanEnd;
+  if (!line.startsWith(" vsftpd", hostEnd)) return NOT_VSFTPD;
   let p = hostEnd + 7;
   if (line.charCodeAt(p) === 91 /* [ */) {
     p = line.indexOf("]", p);
@@ -89,16 +80,14 @@ export function parseVsftpdLine(line: string, ctx: VsftpdLineContext): ParsedLog
     p++;
   }
   if (line.charCodeAt(p) !== 58 || line.charCodeAt(p + 1) !== 32) return NOT_VSFTPD;
-  const ts = rfc ? rfc3339(line, h - 1) : classicStamp(line, ctx.year, ctx.utcOffsetMinutes ?? 0);
+  const ts = c0 >= 48 && c0 <= 57 ? rfc3339(line, h - 1) : classicStamp(line, 0, ctx.year, ctx.utcOffsetMinutes ?? 0);
   if (ts < 0) return BAD_STAMP;
   return message(line, p + 2, end, ts, ctx, detach(line, h, hostEnd));
 }
 
 /** Parses a journald MESSAGE of vsftpd (no syslog prefix); ts and host come from the entry. */
 export function parseVsftpdMessage(msg: string, ts: number, host?: string, opts?: { pam?: "record" | "helper" }): ParsedLogon | LineSkip {
-  let end = msg.length;
-  while (end > 0 && isBlank(msg.charCodeAt(end - 1))) end--;
-  return message(msg, 0, end, ts, { year: 1970, pam: opts?.pam }, host === "" ? undefined : host);
+  return message(msg, 0, trimmedEnd(msg, 0), ts, { year: 1970, pam: opts?.pam }, host === "" ? undefined : host);
 }
 
 function message(s: string, p: number, end: number, ts: number, ctx: VsftpdLineContext, host: string | undefined): ParsedLogon | LineSkip {
@@ -131,14 +120,8 @@ function userLine(s: string, p: number, end: number, ts: number, host: string | 
   if (b + 1 !== end && !(s.startsWith(', anon password "', b + 1) && s.charCodeAt(end - 1) === 34)) return BAD_LOGON;
   const ip = normalizeIp(s.slice(a, b));
   if (ip === null) return BAD_ADDRESS;
-  const r: ParsedLogon = {
-    kind: "logon",
-    ts,
-    service: "ftp",
-    event: { outcome: success ? "success" : "failure", reason: "password" },
-    source: { ip },
-    user: { name: name(s, p + 1, close) },
-  };
+  const r = logonOf(ts, "ftp", success, "password", ip);
+  r.user = { name: clip(s, p + 1, close) };
   if (host !== undefined) r.host = { name: bounded(host) };
   return r;
 }
@@ -167,22 +150,16 @@ function pamLine(s: string, p: number, end: number, ts: number, ctx: VsftpdLineC
   if (u >= 0 && u < end) {
     b = u;
     if (s.indexOf(" ", u + 7) >= 0 && s.indexOf(" ", u + 7) < end) return BAD_LOGON;
-    user = name(s, u + 7, end);
+    user = clip(s, u + 7, end);
   } else if (s.indexOf(" ", a) >= 0 && s.indexOf(" ", a) < end) return BAD_LOGON;
   if (b === a) return NO_SOURCE;
   if (b - a > 64) return BAD_ADDRESS;
   const ip = normalizeIp(s.slice(a, b));
   if (ip === null) return BAD_ADDRESS;
-  const r: ParsedLogon = {
-    kind: "logon",
-    ts,
-    service: "ftp",
-    event: { outcome: "failure", reason: user === null ? "invalid_user" : "password" },
-    source: { ip },
-  };
+  const r = logonOf(ts, "ftp", false, user === null ? "invalid_user" : "password", ip);
   if (user === null) {
     const ru = s.indexOf(" ruser=", m);
-    if (ru >= 0 && ru < k && ru + 7 < k) user = name(s, ru + 7, k);
+    if (ru >= 0 && ru < k && ru + 7 < k) user = clip(s, ru + 7, k);
   }
   if (user !== null) r.user = { name: user };
   if (host !== undefined) r.host = { name: bounded(host) };
@@ -191,86 +168,11 @@ function pamLine(s: string, p: number, end: number, ts: number, ctx: VsftpdLineC
 
 // ---- helpers --------------------------------------------------------------------------------
 
-function isBlank(c: number): boolean {
-  return c === 32 || c === 13 || c === 10 || c === 9;
-}
-
-/** s.slice(a, b) as a flat copy: a long slice is a view that would pin the whole chunk read. */
-function detach(s: string, a: number, b: number): string {
-  const x = s.slice(a, b);
-  return b - a < 13 ? x : (x + " ").slice(0, -1);
-}
-
-/** An attacker-chosen name, bounded to what the protocol accepts (never splitting a surrogate pair). */
-function name(s: string, a: number, b: number): string {
-  if (b - a <= MAX_NAME) return detach(s, a, b);
-  let e = a + MAX_NAME;
-  const c = s.charCodeAt(e - 1);
-  if (c >= 0xd800 && c <= 0xdbff) e--;
-  return detach(s, a, e);
-}
-
 function bounded(x: string): string {
-  return x.length <= MAX_NAME ? x : name(x, 0, x.length);
+  return x.length <= MAX_NAME ? x : clip(x, 0, x.length);
 }
 
-function digit(s: string, i: number): number {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -100;
-}
-
-function two(s: string, i: number): number {
-  return digit(s, i) * 10 + digit(s, i + 1);
-}
-
-/** Day of month, two digits or space-padded (`21`, ` 2`). */
-function day(s: string, i: number): number {
-  return s.charCodeAt(i) === 32 ? digit(s, i + 1) : two(s, i);
-}
-
-const MONTHS = new Map<string, number>(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].map((n, i) => [n, i + 1]));
-
-function clock(y: number, mo: number, d: number, hh: number, mm: number, ss: number): number {
-  if (y < 1970 || mo < 1 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return -1;
-  return Date.UTC(y, mo - 1, d, hh, mm, ss);
-}
-
-/** `Sat Nov 21 22:50:53 2026` (vsftpd's own, local time) → ms, or -1. */
+/** `Sat Nov 21 22:50:53 2026` (vsftpd's own, local time): the classic stamp with the year after it → ms, or -1. */
 function ownStamp(s: string, offsetMin: number): number {
-  if (s.charCodeAt(7) !== 32 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 32) return -1;
-  const mo = MONTHS.get(s.slice(4, 7)) ?? -1;
-  const t = clock(two(s, 20) * 100 + two(s, 22), mo, day(s, 8), two(s, 11), two(s, 14), two(s, 17));
-  return t < 0 ? -1 : t - offsetMin * 60_000;
-}
-
-/** `Nov 21 22:50:53 ` → ms, or -1. */
-function classicStamp(s: string, year: number, offsetMin: number): number {
-  if (s.charCodeAt(3) !== 32 || s.charCodeAt(6) !== 32 || s.charCodeAt(9) !== 58 || s.charCodeAt(12) !== 58 || s.charCodeAt(15) !== 32) return -1;
-  const mo = MONTHS.get(s.slice(0, 3)) ?? -1;
-  const t = clock(year, mo, day(s, 4), two(s, 7), two(s, 10), two(s, 13));
-  return t < 0 ? -1 : t - offsetMin * 60_000;
-}
-
-/** `2026-11-21T22:50:53[.ffffff](Z|±HH:MM|±HHMM)` ending exactly at `stop` → ms, or -1. */
-function rfc3339(s: string, stop: number): number {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return -1;
-  const t = clock(two(s, 0) * 100 + two(s, 2), two(s, 5), two(s, 8), two(s, 11), two(s, 14), two(s, 17));
-  if (t < 0) return -1;
-  let i = 19;
-  let ms = 0;
-  if (s.charCodeAt(i) === 46) {
-    let n = 0;
-    for (let dg = digit(s, ++i); dg >= 0; dg = digit(s, ++i)) if (n++ < 3) ms += dg * (n === 1 ? 100 : n === 2 ? 10 : 1);
-  }
-  let off = 0;
-  const z = s.charCodeAt(i);
-  if (z === 90 /* Z */) i++;
-  else if (z === 43 || z === 45) {
-    const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
-    const oh = two(s, i + 1), om = two(s, i + 3 + colon);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
-    off = (z === 45 ? -1 : 1) * (oh * 60 + om);
-    i += 5 + colon;
-  } else return -1;
-  return i === stop ? t + ms - off * 60_000 : -1;
+  return classicStamp(s, 4, two(s, 20) * 100 + two(s, 22), offsetMin);
 }

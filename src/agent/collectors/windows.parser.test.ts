@@ -1,44 +1,15 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { logonRecord } from "../../protocol/index.ts";
 import type { ParsedLogon } from "./sshd.parser.ts";
 import { parseWindowsLine, parseWindowsEvent, MAX_WINDOWS_LINE, type LineSkip } from "./windows.parser.ts";
+import { expectLogon as expectRecord, expectSkip, fuzzParser, type WantLogon } from "./parser-testkit.ts";
 
 const parse = (line: string, utcOffsetMinutes?: number) => parseWindowsLine(line, { utcOffsetMinutes });
 
-interface Want {
-  ts?: string;
-  outcome: "success" | "failure";
-  reason: "password" | "invalid_user" | "other";
-  ip: string;
-  port?: number;
-  user?: string;
-  host?: string;
-  type?: string;
-  protocol?: string;
-}
+type Want = Omit<WantLogon, "service" | "code" | "reason"> & { reason: "password" | "invalid_user" | "other" };
 
-/** Checks the essentials of a parsed line and that it is a valid logon record once given an id. */
-function expectLogon(p: ParsedLogon | LineSkip, want: Want): void {
-  assert.ok(!("skip" in p), `expected a logon record, got ${JSON.stringify(p)}`);
-  if (want.ts) assert.equal(new Date(p.ts).toISOString(), want.ts);
-  assert.equal(p.kind, "logon");
-  assert.equal(p.service, "rdp");
-  assert.deepEqual(p.event, { outcome: want.outcome, reason: want.reason, code: want.outcome === "success" ? "4624" : "4625" });
-  assert.equal(p.source.ip, want.ip);
-  assert.equal(p.source.port, want.port);
-  if (want.user !== undefined) assert.equal(p.user?.name, want.user);
-  if (want.host !== undefined) assert.equal(p.host?.name, want.host);
-  if (want.type !== undefined) assert.equal(p.logon?.type, want.type);
-  if (want.protocol !== undefined) assert.equal(p.logon?.protocol, want.protocol);
-  logonRecord.parse({ id: "test-record-1", ...p });
-}
-
-function expectSkip(p: ParsedLogon | LineSkip, kind: "ignored" | "unknown", what?: string): LineSkip {
-  assert.ok("skip" in p, `expected no record for ${what}`);
-  assert.equal(p.skip, kind, `${what}: ${p.why}`);
-  return p;
-}
+/** An rdp record with its event code (and port only when given) that is a valid logon record once given an id. */
+const expectLogon = (p: ParsedLogon | LineSkip, want: Want) => expectRecord(p, { service: "rdp", code: want.outcome === "success" ? "4624" : "4625", port: undefined, ...want });
 
 /** A Winlogbeat 8 (security module) 4625 as it lands in a file output. */
 function winlogbeat(eventId: number | string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
@@ -88,6 +59,16 @@ describe("windows logon parser", () => {
     });
     // Winlogbeat 8 writes the event id as a string
     expectLogon(parse(winlogbeat("4625", {})), { outcome: "failure", reason: "password", ip: "203.0.113.9", port: 51234 });
+  });
+
+  test("AGT-2 a 4625 collected by Windows Event Forwarding (channel ForwardedEvents) is read; another channel is not", () => {
+    const fwd = JSON.parse(winlogbeat(4625, {}));
+    fwd.winlog.channel = "ForwardedEvents";
+    const p = parse(JSON.stringify(fwd));
+    assert.ok(!("skip" in p), JSON.stringify(p));
+    assert.equal(p.source.ip, "203.0.113.9");
+    fwd.winlog.channel = "System";
+    assert.deepEqual(parse(JSON.stringify(fwd)), { skip: "ignored", why: "not the Security log (or ForwardedEvents)" });
   });
 
   test("AGT-2 Winlogbeat 4625 with NLA is type 3 (network) and still service rdp; SubStatus decides the reason", () => {
@@ -187,15 +168,123 @@ describe("windows logon parser", () => {
     // deep nesting does not blow the stack
     const deep = "[".repeat(100_000) + "4625" + "]".repeat(100_000);
     expectSkip(parse(`{"EventID": 4625, "x": ${deep}}`), "unknown", "deep");
-    let seed = 3;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const parts = ["{", "}", "[", "]", ",", ":", '"EventID"', '"winlog"', '"event_id"', '"event_data"', '"System"', '"EventData"', "4624", "4625", '"4625"', '"IpAddress"', '"203.0.113.9"', '"-"', '"@timestamp"', '"2026-11-21T22:50:53Z"', '"EventTime"', "null", "true", '"TargetUserName"', '"x$"'];
-    for (let i = 0; i < 20_000; i++) {
-      let l = "";
-      const n = 1 + Math.floor(rnd() * 16);
-      for (let j = 0; j < n; j++) l += parts[Math.floor(rnd() * parts.length)];
-      const p = parse(l);
-      if (!("skip" in p)) logonRecord.parse({ id: "fuzz-record-1", ...p });
+    fuzzParser(parts, (l) => parse(l), 3, { maxParts: 16 });
+  });
+});
+
+// ---- SQL Server in the Application log ----------------------------------------------------------
+
+type SqlWant = Omit<WantLogon, "service" | "code" | "reason"> & { reason: "password" | "invalid_user" | "other"; code: "18456" | "18454" | "18453" };
+
+/** An mssql record: no port, logon.protocol only on successes. */
+const expectSqlLogon = (p: ParsedLogon | LineSkip, want: SqlWant) =>
+  expectRecord(p, { service: "mssql", port: undefined, protocol: want.code === "18456" ? undefined : want.code === "18453" ? "Windows" : "SQL Server", ...want });
+
+const PW = "Password did not match that for the login provided.";
+const NOLOGIN = "Could not find a login matching the name provided.";
+
+/** Winlogbeat 8's record of SQL Server's 18456 (Application log; unnamed event data become param1…). */
+function winlogbeatSql(eventId: number | string, params: Record<string, unknown>, message: string | undefined, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    "@timestamp": "2026-11-21T22:50:53.480Z",
+    event: { code: String(eventId), kind: "event", provider: "MSSQLSERVER", created: "2026-11-21T22:50:54.101Z", outcome: "failure" },
+    winlog: {
+      channel: "Application", event_id: String(eventId), provider_name: "MSSQLSERVER", computer_name: "SQL01.corp.example", record_id: 99812, api: "wineventlog",
+      keywords: ["Audit Failure", "Classic"], opcode: "Info", task: "Logon", process: { pid: 0, thread: { id: 0 } },
+      event_data: { ...params, Binary: "184800000E00000007000000530051004C0030003100000007000000" },
+    },
+    message,
+    log: { level: "information" },
+    host: { name: "sql01" },
+    ...extra,
+  });
+}
+
+describe("windows parser: SQL Server logons (Application log)", () => {
+  test("AGT-2 LOG-8 Winlogbeat 18456 reads user, reason and client from param1…param3", () => {
+    const msg = `Login failed for user 'sa'. Reason: ${PW} [CLIENT: 203.0.113.9]`;
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: "sa", param2: ` Reason: ${PW}`, param3: " [CLIENT: 203.0.113.9]" }, msg)), {
+      ts: "2026-11-21T22:50:53.480Z", outcome: "failure", reason: "password", ip: "203.0.113.9", user: "sa", host: "SQL01.corp.example", code: "18456",
+    });
+    // a named instance; the reason without its prefix
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: "admin", param2: NOLOGIN, param3: "[CLIENT: 198.51.100.4]" }, undefined, { winlog: { channel: "Application", event_id: 18456, provider_name: "MSSQL$SQLEXPRESS", computer_name: "SQL02", event_data: { param1: "admin", param2: `Reason: ${NOLOGIN}`, param3: "[CLIENT: 198.51.100.4]" } } })), {
+      outcome: "failure", reason: "invalid_user", ip: "198.51.100.4", user: "admin", host: "SQL02", code: "18456",
+    });
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: "sa", param2: " Reason: The account is disabled.", param3: " [CLIENT: 203.0.113.9]" }, undefined)), { outcome: "failure", reason: "other", ip: "203.0.113.9", user: "sa", code: "18456" });
+    // Winlogbeat leaves out empty values (a gap), and its newer renderer counts from param0
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: "sa", param3: " [CLIENT: 203.0.113.9]" }, undefined)), { outcome: "failure", reason: "other", ip: "203.0.113.9", user: "sa", code: "18456" });
+    expectSqlLogon(parse(winlogbeatSql(18456, { param2: ` Reason: ${NOLOGIN}`, param3: " [CLIENT: 203.0.113.9]" }, undefined)), { outcome: "failure", reason: "invalid_user", ip: "203.0.113.9", user: "", code: "18456" });
+    expectSqlLogon(parse(winlogbeatSql(18456, { param0: "sa", param1: ` Reason: ${PW}`, param2: " [CLIENT: 203.0.113.9]" }, undefined)), { outcome: "failure", reason: "password", ip: "203.0.113.9", user: "sa", code: "18456" });
+  });
+
+  test("AGT-2 LOG-8 18454 / 18453 successes: SQL Server and Windows authentication", () => {
+    expectSqlLogon(parse(winlogbeatSql(18454, { param1: "app", param2: " [CLIENT: 198.51.100.20]" }, "Login succeeded for user 'app'. Connection made using SQL Server authentication. [CLIENT: 198.51.100.20]")), {
+      outcome: "success", reason: "other", ip: "198.51.100.20", user: "app", code: "18454",
+    });
+    // NXLog flat: no unnamed data, the rendered Message is read; EventTime is local time
+    const nx = JSON.stringify({
+      EventTime: "2026-11-21 22:50:53", Hostname: "SQL01", EventType: "AUDIT_SUCCESS", EventID: 18453, SourceName: "MSSQLSERVER", Channel: "Application", Category: "Logon",
+      Message: "Login succeeded for user 'CORP\\alice'. Connection made using Windows authentication. [CLIENT: 198.51.100.21]\r\n", SourceModuleName: "eventlog", SourceModuleType: "im_msvistalog",
+    });
+    expectSqlLogon(parse(nx, 60), { ts: "2026-11-21T21:50:53.000Z", outcome: "success", reason: "other", ip: "198.51.100.21", user: "CORP\\alice", host: "SQL01", code: "18453" });
+  });
+
+  test("AGT-2 LOG-8 the event's XML as JSON: unnamed Data as a list or as #text", () => {
+    const sys = {
+      Provider: { "#attributes": { Name: "MSSQLSERVER" } }, EventID: { "#attributes": { Qualifiers: 49152 }, "#text": 18456 }, Level: 0, Task: 4, Keywords: "0x90000000000000",
+      TimeCreated: { "#attributes": { SystemTime: "2026-11-21T22:50:53.4801234Z" } }, EventRecordID: 99812, Channel: "Application", Computer: "SQL01.corp.example",
+    };
+    const data = ["sa", ` Reason: ${PW}`, " [CLIENT: 203.0.113.9]"];
+    for (const ed of [{ Data: data, Binary: "1848" }, { Data: { "#text": data }, Binary: "1848" }, { Data: data.map((d) => ({ "#text": d })) }]) {
+      expectSqlLogon(parse(JSON.stringify({ Event: { System: sys, EventData: ed } })), {
+        ts: "2026-11-21T22:50:53.480Z", outcome: "failure", reason: "password", ip: "203.0.113.9", user: "sa", host: "SQL01.corp.example", code: "18456",
+      });
     }
+    // python-evtx style attributes (@Name), and a rendered message instead of data
+    const rendered = { Event: { System: { ...sys, Provider: { "@Name": "MSSQL$PROD" } }, RenderingInfo: { Message: `Login failed for user 'bob'. Reason: ${NOLOGIN} [CLIENT: 203.0.113.11]` } } };
+    expectSqlLogon(parse(JSON.stringify(rendered)), { outcome: "failure", reason: "invalid_user", ip: "203.0.113.11", user: "bob", code: "18456" });
+  });
+
+  test("AGT-2 LOG-8 attacker-chosen names in the event: the fields keep them apart; in the message the last [CLIENT: …] counts", () => {
+    const fake = `x'. Reason: ${PW} [CLIENT: 6.6.6.6]`;
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: fake, param2: ` Reason: ${NOLOGIN}`, param3: " [CLIENT: 203.0.113.9]" }, undefined)), {
+      outcome: "failure", reason: "invalid_user", ip: "203.0.113.9", user: fake, code: "18456",
+    });
+    expectSqlLogon(parse(winlogbeatSql(18456, {}, `Login failed for user '${fake}'. Reason: ${NOLOGIN} [CLIENT: 203.0.113.9]`)), {
+      outcome: "failure", reason: "invalid_user", ip: "203.0.113.9", user: fake, code: "18456",
+    });
+    const odd = `a"b' OR 1=1; --\\ пользователь😀 [CLIENT: 1.2.3.4]`;
+    expectSqlLogon(parse(winlogbeatSql(18456, { param1: odd, param2: ` Reason: ${PW}`, param3: " [CLIENT: 203.0.113.9]" }, undefined)), {
+      outcome: "failure", reason: "password", ip: "203.0.113.9", user: odd, code: "18456",
+    });
+    const long = "A".repeat(255) + "😀" + "B".repeat(5000);
+    const p = expectSqlLogon(parse(winlogbeatSql(18456, { param1: long, param2: ` Reason: ${PW}`, param3: " [CLIENT: 203.0.113.9]" }, undefined)), { outcome: "failure", reason: "password", ip: "203.0.113.9", code: "18456" });
+    assert.equal(p.user?.name, "A".repeat(255));
+  });
+
+  test("AGT-2 LOG-8 local clients, other providers and channels are ignored; unreadable SQL Server events are unknown", () => {
+    const data = (client: string) => ({ param1: "sa", param2: ` Reason: ${PW}`, param3: ` [CLIENT: ${client}]` });
+    for (const c of ["<local machine>", "127.0.0.1", "::1"]) assert.match(expectSkip(parse(winlogbeatSql(18456, data(c), undefined)), "ignored", c).why, /local/);
+    const ignored: [string, RegExp][] = [
+      [winlogbeatSql(18456, data("203.0.113.9"), undefined, { winlog: { channel: "Application", event_id: 18456, provider_name: "Microsoft-Windows-Something", event_data: data("203.0.113.9") } }), /provider/],
+      [winlogbeatSql(18456, data("203.0.113.9"), undefined, { winlog: { channel: "Security", event_id: 18456, provider_name: "MSSQLSERVER", event_data: data("203.0.113.9") } }), /Application/],
+      [JSON.stringify({ EventID: 18452, EventTime: "2026-11-21 22:50:53", SourceName: "MSSQLSERVER", Message: "Login failed. The login is from an untrusted domain" }), /not a 4624\/4625/],
+      [JSON.stringify({ EventID: 1845, EventTime: "2026-11-21 22:50:53" }), /not a 4624\/4625/],
+      [JSON.stringify({ EventID: 17137, EventTime: "2026-11-21 22:50:53", SourceName: "MSSQLSERVER", Message: "Starting up database 'tempdb'." }), /not a 4624\/4625/],
+    ];
+    for (const [l, why] of ignored) assert.match(expectSkip(parse(l), "ignored", l).why, why);
+    const unknown = [
+      winlogbeatSql(18456, {}, undefined),
+      winlogbeatSql(18456, data("sql.attacker.example"), undefined),
+      winlogbeatSql(18456, { param1: "sa", param2: "x", param3: "[CLIENT: 203.0.113.9] trailing" }, undefined),
+      // the message says success, the event id says failure
+      winlogbeatSql(18456, {}, "Login succeeded for user 'app'. Connection made using SQL Server authentication. [CLIENT: 198.51.100.20]"),
+      winlogbeatSql(18456, {}, "Login failed for user 'sa'. Reason: x"),
+      winlogbeatSql(18456, data("203.0.113.9"), undefined, { "@timestamp": "yesterday" }),
+    ];
+    for (const l of unknown) expectSkip(parse(l), "unknown", l.slice(0, 200));
+    const parts = ["{", "}", "[", "]", ",", ":", '"EventID"', '"winlog"', '"event_id"', '"event_data"', '"System"', '"EventData"', '"Data"', "18456", '"18454"', '"param1"', '"param3"', '"sa"', '" [CLIENT: 203.0.113.9]"', '"<local machine>"', '"MSSQLSERVER"', '"provider_name"', '"Application"', '"message"', `"Login failed for user 'x'. Reason: ${PW} [CLIENT: 203.0.113.9]"`, '"@timestamp"', '"2026-11-21T22:50:53Z"', "null"];
+    fuzzParser(parts, (l) => parse(l), 17, { maxParts: 16 });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * AGT-2 (Windows): logon events 4624 (success) and 4625 (failure) as JSON lines from a
- * forwarder. Three shapes are read:
+ * AGT-2 (Windows): logon events as JSON lines from a forwarder: the Security log's 4624
+ * (success) and 4625 (failure), and SQL Server's 18456 (failure), 18454 and 18453 (success)
+ * in the Application log. Three shapes are read:
  * - Winlogbeat (ECS): `{"@timestamp": "…Z", "winlog": {"event_id": 4625 | "4625",
  *   "computer_name": "WIN-1", "channel": "Security", "event_data": {TargetUserName, IpAddress,
  *   IpPort, LogonType, AuthenticationPackageName, Status, SubStatus, …}}, "source": {…}}`.
@@ -28,33 +29,50 @@
  *   user) → invalid_user, 0xC000006A (bad password) → password, anything else → other.
  *   4624 → other (the event does not say a password was used); logon.protocol is the
  *   AuthenticationPackageName (NTLM, Kerberos, Negotiate).
+ *
+ * SQL Server (service "mssql", spec LOG-8), decisions:
+ * - 18456 / 18454 / 18453 count when the provider is `MSSQLSERVER` or `MSSQL$INSTANCE`
+ *   (winlog.provider_name, System.Provider's Name, NXLog's SourceName) and the channel is
+ *   Application (or ForwardedEvents, for a Windows Event Forwarding collector); the same ids
+ *   from any other provider or channel are ignored, counted. A line that names neither is read.
+ * - The event data is positional (unnamed `<Data>`): Winlogbeat names the strings param1
+ *   (user), param2 (reason, for 18456), … with the last one `[CLIENT: ip]` (its newer
+ *   renderer counts from param0); evtx-as-JSON gives them as a `Data` list or
+ *   `Data: {"#text": [...]}`. These fields are exact and are read first. Without them
+ *   (NXLog flat records, read by their rendered Message; a trimmed event) the rendered
+ *   message (`message`, `Message`, `RenderingInfo.Message`) is read the way the errorlog is
+ *   (mssql.parser.ts): the client from the last `[CLIENT: …]` ending it, the user and
+ *   reason against the fixed texts before it.
+ * - Reason: "Could not find a login matching the name provided" → invalid_user, "Password
+ *   did not match" → password, others → other; 18454/18453 → other, with logon.protocol
+ *   "SQL Server" / "Windows". event.code is the event id. `[CLIENT: <local machine>]` and
+ *   loopback are local: ignored, counted. No port: SQL Server does not log one.
+ * - The prefilter that keeps the parser cheap on the Security log's noise lets a line reach
+ *   JSON.parse only when it holds "4624", "4625" or "1845" (18453/18454/18456).
+ *
  * Lines are parsed with JSON.parse (bounded length, never throws); field values are plain
  * data, wrong types count as absent.
  */
 import { normalizeIp } from "../../core/index.ts";
-import type { LogonType, ParsedLogon } from "./sshd.parser.ts";
+import { mssqlFields, mssqlMessage } from "./mssql.parser.ts";
+import { clip, clock, fractionMs, isBlank, isLineSkip, isLocalIp, logonOf, scanEnd, skip, trimmedEnd, two, zoneAt, BAD_ZONE, NO_ZONE, type LineSkip, type LogonType, type ParsedLogon } from "./parse-util.ts";
 
-/** A line that gave no record: deliberately skipped (`ignored`) or not understood (`unknown`). */
-export interface LineSkip {
-  readonly skip: "ignored" | "unknown";
-  readonly why: string;
-}
+export type { LineSkip } from "./parse-util.ts";
 
 export interface WindowsLineContext {
   /** Zone of stamps without one (NXLog's EventTime), minutes east of UTC; default 0. */
   utcOffsetMinutes?: number;
 }
 
-/** Longer lines are not parsed (a 4624/4625 event with its message text is a few KiB). */
+/** Longer lines are not parsed (a logon event with its message text is a few KiB). */
 export const MAX_WINDOWS_LINE = 256 * 1024;
 
-const skip = (s: "ignored" | "unknown", why: string): LineSkip => Object.freeze({ skip: s, why });
 const TOO_LONG = skip("unknown", "line too long");
 const NOT_JSON = skip("unknown", "not a JSON object");
 const BAD_JSON = skip("unknown", "malformed JSON");
 const BAD_SHAPE = skip("unknown", "JSON of no known forwarder shape");
-const OTHER_EVENT = skip("ignored", "not a 4624/4625 logon event");
-const OTHER_CHANNEL = skip("ignored", "not the Security log");
+const OTHER_EVENT = skip("ignored", "not a 4624/4625 or SQL Server logon event");
+const OTHER_CHANNEL = skip("ignored", "not the Security log (or ForwardedEvents)");
 const BAD_TIME = skip("unknown", "no usable event time");
 const NO_DATA = skip("unknown", "no event data");
 const NO_SOURCE = skip("ignored", "no source address in the event (local logon, or not recorded)");
@@ -62,8 +80,10 @@ const LOCAL = skip("ignored", "loopback source (local logon)");
 const BAD_ADDRESS = skip("unknown", "IpAddress is not an IP address");
 const MACHINE = skip("ignored", "machine account logon");
 const ANONYMOUS = skip("ignored", "anonymous logon");
-
-const MAX_TEXT = 256;
+const NOT_MSSQL = skip("ignored", "18456/18454/18453 of another provider than SQL Server");
+const NOT_APPLICATION = skip("ignored", "SQL Server event not from the Application log");
+const NO_MSSQL_TEXT = skip("unknown", "SQL Server event without its data or message");
+const MSSQL_MISMATCH = skip("unknown", "SQL Server message does not match its event id");
 
 type Obj = Record<string, unknown>;
 
@@ -74,7 +94,7 @@ export function parseWindowsLine(line: string, ctx: WindowsLineContext): ParsedL
   while (i < line.length && isBlank(line.charCodeAt(i))) i++;
   if (line.charCodeAt(i) !== 123 /* { */) return NOT_JSON;
   // Cheap prefilter: the event id has to be written somewhere in the line.
-  if (line.indexOf("4624") < 0 && line.indexOf("4625") < 0) return OTHER_EVENT;
+  if (line.indexOf("4624") < 0 && line.indexOf("4625") < 0 && line.indexOf("1845") < 0) return OTHER_EVENT;
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -92,48 +112,63 @@ export function parseWindowsEvent(v: unknown, ctx: WindowsLineContext): ParsedLo
 
 function fromEvent(v: Obj, off: number): ParsedLogon | LineSkip {
   let id: number;
-  let data: Obj | null;
+  let data: Obj | null = null;
   let ts: number;
   let host: unknown;
   let channel: unknown;
+  let provider: unknown;
+  /** SQL Server: the unnamed event data in order, and the rendered message. */
+  let params: unknown[] = [];
+  let message: unknown;
   const winlog = v["winlog"];
   const ev = isObj(v["Event"]) ? (v["Event"] as Obj) : v;
   const system = ev["System"];
   if (isObj(winlog)) {
     // Winlogbeat
     id = int(winlog["event_id"]);
+    if (!isLogonEvent(id)) return OTHER_EVENT;
     channel = winlog["channel"];
-    if (id !== 4624 && id !== 4625) return OTHER_EVENT;
+    provider = winlog["provider_name"];
     data = isObj(winlog["event_data"]) ? (winlog["event_data"] as Obj) : null;
     ts = time(v["@timestamp"], off);
     host = winlog["computer_name"] ?? (isObj(v["host"]) ? ((v["host"] as Obj)["name"] ?? (v["host"] as Obj)["hostname"]) : undefined);
-    if (data !== null || isObj(v["source"])) data = withEcsFallbacks(data ?? {}, v);
+    if (id > 18000) {
+      params = numberedParams(data);
+      message = v["message"];
+    } else if (data !== null || isObj(v["source"])) data = withEcsFallbacks(data ?? {}, v);
   } else if (isObj(system)) {
     // the event's XML as JSON
     const sys = system as Obj;
     const raw = sys["EventID"];
     id = isObj(raw) ? int((raw as Obj)["#text"] ?? (raw as Obj)["Value"] ?? (raw as Obj)["value"]) : int(raw);
+    if (!isLogonEvent(id)) return OTHER_EVENT;
     channel = sys["Channel"];
-    if (id !== 4624 && id !== 4625) return OTHER_EVENT;
-    data = eventData(ev["EventData"]);
+    provider = attribute(sys["Provider"], "Name");
+    if (id > 18000) {
+      params = positionalData(ev["EventData"]);
+      message = isObj(ev["RenderingInfo"]) ? (ev["RenderingInfo"] as Obj)["Message"] : undefined;
+    } else data = eventData(ev["EventData"]);
     const tc = sys["TimeCreated"];
-    let t: unknown = tc;
-    if (isObj(tc)) {
-      const o = tc as Obj;
-      t = o["SystemTime"] ?? o["@SystemTime"] ?? (isObj(o["#attributes"]) ? (o["#attributes"] as Obj)["SystemTime"] : undefined);
-    }
+    const t: unknown = isObj(tc) ? attribute(tc, "SystemTime") : tc;
     ts = typeof t === "number" ? epochSeconds(t) : time(t, off);
     host = sys["Computer"];
   } else if (v["EventID"] !== undefined) {
     // NXLog and other flat shapes
     id = int(v["EventID"]);
+    if (!isLogonEvent(id)) return OTHER_EVENT;
     channel = v["Channel"];
-    if (id !== 4624 && id !== 4625) return OTHER_EVENT;
+    provider = v["SourceName"] ?? v["ProviderName"];
     data = v;
+    if (id > 18000) {
+      params = numberedParams(v);
+      message = v["Message"] ?? v["message"];
+    }
     ts = time(v["EventTime"] ?? v["TimeCreated"] ?? v["@timestamp"], off);
     host = v["Hostname"] ?? v["Computer"] ?? v["ComputerName"];
   } else return BAD_SHAPE;
-  if (typeof channel === "string" && channel.toLowerCase() !== "security") return OTHER_CHANNEL;
+  if (id > 18000) return sqlServerEvent(id as 18456 | 18454 | 18453, channel, provider, params, message, ts, host);
+  // Windows Event Forwarding collectors keep forwarded Security events in ForwardedEvents
+  if (typeof channel === "string" && !["security", "forwardedevents"].includes(channel.toLowerCase())) return OTHER_CHANNEL;
   if (data === null) return NO_DATA;
   if (ts <= 0) return BAD_TIME;
 
@@ -147,27 +182,88 @@ function fromEvent(v: Obj, off: number): ParsedLogon | LineSkip {
   if (addr === undefined || addr === "" || addr === "-") return NO_SOURCE;
   const ip = addr.length <= 64 ? normalizeIp(addr) : null;
   if (ip === null) return BAD_ADDRESS;
-  if (isLocal(ip)) return LOCAL;
+  if (isLocalIp(ip)) return LOCAL;
 
-  const r: ParsedLogon = {
-    kind: "logon",
-    ts,
-    service: "rdp",
-    event: { outcome: success ? "success" : "failure", reason: success ? "other" : failureReason(data), code: success ? "4624" : "4625" },
-    source: { ip },
-  };
+  const r = logonOf(ts, "rdp", success, success ? "other" : failureReason(data), ip, success ? "4624" : "4625");
   const port = int(data["IpPort"]);
   if (port > 0 && port <= 65535) r.source.port = port;
   const logon: { type?: LogonType; protocol?: string } = {};
   const lt = int(data["LogonType"]);
   if (lt >= 0) logon.type = lt === 10 ? "remote_interactive" : lt === 3 ? "network" : lt === 2 ? "interactive" : "other";
   const pkg = str(data["AuthenticationPackageName"])?.trim();
-  if (pkg !== undefined && pkg !== "" && pkg !== "-") logon.protocol = bounded(pkg, 64);
+  if (pkg !== undefined && pkg !== "" && pkg !== "-") logon.protocol = clip(pkg, 0, pkg.length, 64);
   if (logon.type !== undefined || logon.protocol !== undefined) r.logon = logon;
-  if (user !== undefined && user !== "" && user !== "-") r.user = { name: bounded(user, MAX_TEXT) };
-  const hn = str(host);
-  if (hn !== undefined && hn !== "") r.host = { name: bounded(hn, MAX_TEXT) };
+  if (user !== undefined && user !== "" && user !== "-") r.user = { name: clip(user, 0, user.length) };
+  withHost(r, host);
   return r;
+}
+
+function isLogonEvent(id: number): boolean {
+  return id === 4624 || id === 4625 || id === 18456 || id === 18454 || id === 18453;
+}
+
+function withHost(r: ParsedLogon, host: unknown): void {
+  const hn = str(host);
+  if (hn !== undefined && hn !== "") r.host = { name: clip(hn, 0, hn.length) };
+}
+
+/** SQL Server's 18456 / 18454 / 18453: from the event data where it has the fields, else from the message. */
+function sqlServerEvent(id: 18456 | 18454 | 18453, channel: unknown, provider: unknown, params: unknown[], message: unknown, ts: number, host: unknown): ParsedLogon | LineSkip {
+  if (typeof provider === "string") {
+    const up = provider.toUpperCase();
+    if (up !== "MSSQLSERVER" && !(up.startsWith("MSSQL$") && up.length > 6 && up.length <= 64)) return NOT_MSSQL;
+  }
+  if (typeof channel === "string") {
+    const c = channel.toLowerCase();
+    if (c !== "application" && c !== "forwardedevents") return NOT_APPLICATION;
+  }
+  if (ts <= 0) return BAD_TIME;
+  let r: ParsedLogon | LineSkip;
+  let ci = params.length - 1; // the client is the last field that holds one
+  while (ci > 0 && !(typeof params[ci] === "string" && (params[ci] as string).includes("[CLIENT: "))) ci--;
+  const user = params[0] ?? ""; // Winlogbeat leaves out an empty user name
+  if (ci > 0 && typeof user === "string") {
+    const reason = ci > 1 ? str(params[1]) ?? "" : "";
+    r = mssqlFields(id, user, reason, params[ci] as string, ts);
+  } else if (typeof message === "string" && message.length <= 16 * 1024) {
+    let p = 0;
+    while (p < message.length && isBlank(message.charCodeAt(p))) p++;
+    r = mssqlMessage(message, p, trimmedEnd(message, p), ts);
+    if (!isLineSkip(r) && r.event.code !== String(id)) r = MSSQL_MISMATCH;
+  } else r = NO_MSSQL_TEXT;
+  if (!isLineSkip(r)) withHost(r, host);
+  return r;
+}
+
+/**
+ * Winlogbeat's names for unnamed event data, in order (at most 16): param1, param2, … (it
+ * leaves out empty values, so there may be gaps), or param0, param1, … (its newer renderer,
+ * for providers without a manifest, as SQL Server's classic event source).
+ */
+function numberedParams(data: Obj | null): unknown[] {
+  const out: unknown[] = [];
+  if (data === null) return out;
+  const base = data["param0"] !== undefined ? 0 : 1;
+  for (let i = 0; i < 16; i++) out.push(data[`param${i + base}`]);
+  while (out.length > 0 && out[out.length - 1] === undefined) out.pop();
+  return out;
+}
+
+/** Unnamed `<Data>` of EventData as JSON: `{"Data": [s, …]}`, `{"Data": {"#text": [s, …] | s}}`, `{"Data": [{"#text": s}, …]}` or `{"Data": s}`. */
+function positionalData(ed: unknown): unknown[] {
+  if (!isObj(ed)) return [];
+  let d = (ed as Obj)["Data"];
+  if (isObj(d)) d = (d as Obj)["#text"] ?? (d as Obj)["Value"];
+  if (typeof d === "string") return [d];
+  if (!Array.isArray(d)) return [];
+  return d.slice(0, 16).map((x) => (isObj(x) ? ((x as Obj)["#text"] ?? (x as Obj)["Value"]) : x));
+}
+
+/** An XML attribute as JSON converters write it: `{Name}`, `{"@Name"}` or `{"#attributes": {Name}}`. */
+function attribute(o: unknown, name: string): unknown {
+  if (!isObj(o)) return undefined;
+  const x = o as Obj;
+  return x[name] ?? x[`@${name}`] ?? (isObj(x["#attributes"]) ? (x["#attributes"] as Obj)[name] : undefined);
 }
 
 /** Winlogbeat's security module also maps the event data to ECS fields; use them where event_data lacks one. */
@@ -204,18 +300,10 @@ function failureReason(data: Obj): "invalid_user" | "password" | "other" {
   return "other";
 }
 
-function isLocal(ip: string): boolean {
-  return ip === "::1" || ip === "::" || ip === "0.0.0.0" || ip.startsWith("127.");
-}
-
 // ---- plain-data helpers -----------------------------------------------------------------------
 
 function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function isBlank(c: number): boolean {
-  return c === 32 || c === 13 || c === 10 || c === 9;
 }
 
 function str(v: unknown): string | undefined {
@@ -235,26 +323,8 @@ function int(v: unknown): number {
   return n;
 }
 
-/** Bounded copy of an attacker-influenced text (never splitting a surrogate pair). */
-function bounded(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let e = max;
-  const c = s.charCodeAt(e - 1);
-  if (c >= 0xd800 && c <= 0xdbff) e--;
-  return s.slice(0, e);
-}
-
 function epochSeconds(t: number): number {
   return Number.isFinite(t) && t > 0 && t < 1e11 ? Math.round(t * 1000) : -1;
-}
-
-function digit(s: string, i: number): number {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -100;
-}
-
-function two(s: string, i: number): number {
-  return digit(s, i) * 10 + digit(s, i + 1);
 }
 
 /**
@@ -268,29 +338,14 @@ function time(v: unknown, offsetMin: number): number {
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return -1;
   const sep = v.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return -1;
-  const y = two(v, 0) * 100 + two(v, 2), mo = two(v, 5), d = two(v, 8), hh = two(v, 11), mm = two(v, 14), ss = two(v, 17);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return -1;
-  let i = 19;
-  let ms = 0;
-  if (v.charCodeAt(i) === 46) {
-    let n = 0;
-    for (let dg = digit(v, ++i); dg >= 0; dg = digit(v, ++i)) if (n++ < 3) ms += dg * (n === 1 ? 100 : n === 2 ? 10 : 1);
-  }
+  const t = clock(two(v, 0) * 100 + two(v, 2), two(v, 5), two(v, 8), two(v, 11), two(v, 14), two(v, 17));
+  if (t < 0) return -1;
+  const ms = fractionMs(v, 19);
+  let i = scanEnd;
   if (v.charCodeAt(i) === 32) i++;
-  let off = offsetMin;
-  const z = v.charCodeAt(i);
-  if (z === 90 /* Z */) {
-    off = 0;
-    i++;
-  } else if (z === 43 || z === 45) {
-    const colon = v.charCodeAt(i + 3) === 58 ? 1 : 0;
-    const oh = two(v, i + 1), om = two(v, i + 3 + colon);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
-    off = (z === 45 ? -1 : 1) * (oh * 60 + om);
-    i += 5 + colon;
-  }
-  if (i !== v.length) return -1;
-  return Date.UTC(y, mo - 1, d, hh, mm, ss) + ms - off * 60_000;
+  const z = zoneAt(v, i);
+  if (z === BAD_ZONE || scanEnd !== v.length) return -1;
+  return t + ms - (z === NO_ZONE ? offsetMin : z) * 60_000;
 }
 
 /** PowerShell ConvertTo-Json's `/Date(1700000000000)/`. */
