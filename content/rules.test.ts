@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../src/core/index.ts";
 import { DetectionEngine, ruleTestSchema, parseRule } from "../src/detection/index.ts";
-import { logonRecord } from "../src/protocol/index.ts";
+import { telemetryRecord } from "../src/protocol/index.ts";
 import { loadRules, RULES_DIR } from "./rules.ts";
 
 /** `b` over `a`, objects merged deeply. */
@@ -25,7 +25,7 @@ const files = readdirSync(RULES_DIR).filter((f) => f.endsWith(".test.yml"));
 describe("detection rules as data", () => {
   test("every rule has a .test.yml with positive and negative cases", () => {
     for (const r of rules) {
-      const f = readdirSync(RULES_DIR).find((x) => x.endsWith(".test.yml") && readFileSync(join(RULES_DIR, x), "utf8").includes(`rule: ${r.id}`));
+      const f = readdirSync(RULES_DIR).find((x) => x.endsWith(".test.yml") && new RegExp(`^rule: ${r.id}$`, "m").test(readFileSync(join(RULES_DIR, x), "utf8")));
       assert.ok(f, `rule ${r.id} has no test file`);
       const spec = ruleTestSchema.parse(parseYaml(readFileSync(join(RULES_DIR, f), "utf8")));
       assert.ok(spec.cases.some((c) => c.expect.some((e) => e.type === r.type)), `${r.id}: no positive case`);
@@ -49,10 +49,11 @@ describe("detection rules as data", () => {
           c.records.forEach(({ asset, ...raw }, i) => {
             const ts = String(raw.ts);
             t = ts.startsWith("+") ? t + parseDuration(ts.slice(1)) : Date.parse(ts);
-            const full = { id: `case-${i}-xxxxxxxx`, kind: "logon", service: "ssh", ...raw, ts: t };
+            const logon = raw.kind === undefined || raw.kind === "logon";
+            const full = { id: `case-${i}-xxxxxxxx`, kind: "logon", ...(logon ? { service: "ssh" } : {}), ...raw, ts: t };
             // the record as the agent sends it must be valid; the server's enrichment (source.geo,
-            // user.weakPassword, unusual.*, …) is kept on top, as ingest does
-            const record = merge(full, logonRecord.parse(full)) as typeof full;
+            // user.weakPassword, unusual.*, process.miner, destination.pool, …) is kept on top, as ingest does
+            const record = merge(full, telemetryRecord.parse(full)) as typeof full;
             for (const d of engine.process({ assetId: String(asset ?? "asset-1"), accountId: "acct-1", record })) {
               const m = merged.get(d.dedupKey);
               if (m && !d.opened) m.count += d.count;

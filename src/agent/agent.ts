@@ -47,6 +47,8 @@ export interface AgentOptions {
    * the host. Off by default in tests; the CLI turns it on.
    */
   baseline?: { every?: number; delayMs?: number; check: () => Promise<WeakPasswordOutcome> } | false;
+  /** AGT-10 kill_process: carried out by the process collector, which knows each pid's start time. */
+  processes?: { kill(p: { pid: number; start: number; sha256?: string }): Promise<{ ok: boolean; message: string }> };
   /** Enforces blocks; null disables response actions (they report failure). */
   firewall: Firewall | null;
   log: Logger;
@@ -405,6 +407,7 @@ export class HostwardAgent {
   /** AGT-10: carries out one typed action. */
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
     if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
+    if (a.type === "kill_process") return this.#o.processes ? this.#o.processes.kill(a.params) : { ok: false, message: "process control is off on this agent" };
     const fw = this.#o.firewall;
     if (!fw) return { ok: false, message: "this agent runs without firewall control (--no-firewall)" };
     try {

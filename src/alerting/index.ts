@@ -2,3 +2,4 @@ export * from "./alert-service.ts";
 export * from "./lifecycle.ts";
 export * from "./whitelist.ts";
 export * from "./logon-intel.ts";
+export * from "./host-intel.ts";

@@ -36,8 +36,13 @@ export class LogonIntel {
         return record;
       case "account_inventory": {
         const r = record as unknown as AccountInventoryRecord;
-        await tx.inventory.put({ accountId, assetId, ts: r.ts, uidMin: r.uidMin, accounts: r.accounts, receivedAt: now });
-        return record;
+        const prev = await tx.inventory.put({ accountId, assetId, ts: r.ts, uidMin: r.uidMin, accounts: r.accounts, receivedAt: now });
+        // PRC-2 "backdoor account created": backdoors this inventory shows that the previous one did not
+        if (!prev || prev.ts > r.ts) return record;
+        const was = new Set(prev.accounts.filter((a) => backdoorReasons(a as never, prev.accounts as never).length > 0).map((a) => a.name));
+        const found = r.accounts.map((a) => ({ name: a.name, reasons: backdoorReasons(a, r.accounts) })).filter((a) => a.reasons.length > 0 && !was.has(a.name));
+        if (!found.length) return record;
+        return { ...record, inventory: { newBackdoor: true, backdoorNames: found.map((a) => a.name).sort().join(","), reasons: found.flatMap((a) => a.reasons).slice(0, 20) } };
       }
       default:
         return record;

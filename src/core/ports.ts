@@ -306,3 +306,18 @@ export interface GeoIpReader {
 export interface IpReputationReader {
   lookup(ip: string): { list: string; provenance: string } | null;
 }
+
+/** PRC-1: one intel list entry that matched. */
+export interface IntelMatch { list: string; category: string; provenance: string }
+
+/** PRC-1: what the server asks the intel lists about host telemetry. */
+export interface IndicatorReader {
+  ip(ip: string): IntelMatch[];
+  domain(name: string): IntelMatch[];
+  hash(hex: string): IntelMatch[];
+  /** Typical mining-pool (stratum) ports. */
+  port(port: number): IntelMatch[];
+  processName(name: string): IntelMatch[];
+  /** Command-line tokens (miner flags, pool URL schemes) found in the text. */
+  tokens(commandLine: string): IntelMatch[];
+}

@@ -1,5 +1,6 @@
 import type { Severity } from "../core/index.ts";
-import type { Rule } from "./rule.schema.ts";
+import { RE2 } from "re2-wasm";
+import type { Rule, WhereOperators } from "./rule.schema.ts";
 import { validateRuleSet } from "./rule.schema.ts";
 
 /** What the engine reads: one record of an asset. Records are plain objects (protocol schemas). */
@@ -86,6 +87,8 @@ interface ThresholdGroup {
   lines: readonly string[];
   /** Distinct thresholds: value → last time seen within the window. */
   seen?: Map<string, number>;
+  /** Sustain thresholds: records in the current run. */
+  seenCount?: number;
   /** Samples for rules that span sources or assets. */
   sources?: readonly string[];
   assets?: readonly string[];
@@ -121,6 +124,7 @@ interface CompiledRule {
   dedup: Getter[];
   join: Getter[];
   distinct: Getter | null;
+  sustain: boolean;
   evidence: { path: string; get: Getter }[];
   /** Whether the alert names a single source (the dedup key holds source.ip). */
   hasSource: boolean;
@@ -140,12 +144,40 @@ interface CompiledRule {
 const SAMPLE_LINES = 5;
 const SAMPLE_USERS = 10;
 
+const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
+
+/** One operator object as a predicate on the field's value. Regexes are RE2 (linear time). */
+function compileOperators(o: WhereOperators): (v: unknown) => boolean {
+  const checks: ((v: unknown) => boolean)[] = [];
+  if (o.exists !== undefined) checks.push((v) => (v !== undefined && v !== null) === o.exists);
+  if (o.re !== undefined) {
+    const re = new RE2(o.re, o.ignoreCase ? "iu" : "u");
+    checks.push((v) => typeof v === "string" && re.test(v));
+  }
+  const lower = (xs: string[]) => (o.ignoreCase ? xs.map((x) => x.toLowerCase()) : xs);
+  const text = (v: unknown): string | null => (typeof v === "string" ? (o.ignoreCase ? v.toLowerCase() : v) : null);
+  if (o.contains !== undefined) { const xs = lower(list(o.contains)); checks.push((v) => { const t = text(v); return t !== null && xs.some((x) => t.includes(x)); }); }
+  if (o.startsWith !== undefined) { const xs = lower(list(o.startsWith)); checks.push((v) => { const t = text(v); return t !== null && xs.some((x) => t.startsWith(x)); }); }
+  if (o.endsWith !== undefined) { const xs = lower(list(o.endsWith)); checks.push((v) => { const t = text(v); return t !== null && xs.some((x) => t.endsWith(x)); }); }
+  if (o.gte !== undefined) { const n = o.gte; checks.push((v) => typeof v === "number" && v >= n); }
+  if (o.lte !== undefined) { const n = o.lte; checks.push((v) => typeof v === "number" && v <= n); }
+  if (o.not !== undefined) { const xs = new Set(Array.isArray(o.not) ? o.not : [o.not]); checks.push((v) => !xs.has(v as never)); }
+  return (v) => {
+    for (const c of checks) if (!c(v)) return false;
+    return true;
+  };
+}
+
 function compileWhere(where: Rule["where"]): (r: Record<string, unknown>) => boolean {
   const checks = Object.entries(where).map(([path, want]) => {
     const get = getter(path);
     if (Array.isArray(want)) {
       const set = new Set(want);
       return (r: Record<string, unknown>) => set.has(get(r) as never);
+    }
+    if (want !== null && typeof want === "object") {
+      const test = compileOperators(want);
+      return (r: Record<string, unknown>) => test(get(r));
     }
     return (r: Record<string, unknown>) => get(r) === want;
   });
@@ -180,6 +212,7 @@ export class DetectionEngine {
         dedup: rule.dedupKey.map(getter),
         join: (rule.after?.join ?? []).map(getter),
         distinct: rule.threshold?.distinct ? getter(rule.threshold.distinct) : null,
+        sustain: rule.threshold?.sustain !== undefined,
         evidence: rule.evidence.map((path) => ({ path, get: getter(path) })),
         hasSource: rule.dedupKey.includes("source.ip"),
         window: rule.threshold?.window ?? rule.after?.within ?? 0,
@@ -215,7 +248,10 @@ export class DetectionEngine {
     const r = input.record as Record<string, unknown>;
     currentAsset = input.assetId;
     for (const c of rules) {
-      if (!c.match(r)) continue;
+      if (!c.match(r)) {
+        if (c.sustain) this.#breakRun(c, input);
+        continue;
+      }
       if (c.rule.threshold) this.#threshold(c, input, out);
       else if (c.rule.after) this.#after(c, input, out);
       else this.#single(c, input, out);
@@ -280,6 +316,21 @@ export class DetectionEngine {
       out.push(this.#detection(c, input, g.lastSeen, g.lastSeen, 1, false, g));
       return;
     }
+    const sustain = c.rule.threshold!.sustain;
+    if (sustain) {
+      // a run of matching records no more than maxGap apart: it restarts after a gap
+      if (g.times.length && ts - g.times[g.times.length - 1]! > sustain.maxGap) g.times.length = 0;
+      if (g.times.length < 2) g.times.push(ts);
+      else g.times[1] = ts;
+      g.seenCount = g.times.length === 1 ? 1 : (g.seenCount ?? 1) + 1;
+      if (g.times.length < 2 || g.times[1]! - g.times[0]! < sustain.for || g.seenCount < count) return;
+      g.firing = true;
+      g.firedAt = ts;
+      g.firstSeen = g.times[0]!;
+      for (const f of c.followers) setIn(f.fired, scopeOf(f, input), keyOf(f.join, r) ?? "", ts);
+      out.push(this.#detection(c, input, g.firstSeen, g.lastSeen, g.seenCount, true, g));
+      return;
+    }
     if (c.distinct) {
       const v = c.distinct(r);
       if (v === undefined || v === null) return;
@@ -308,6 +359,17 @@ export class DetectionEngine {
       g.firstSeen = g.times[0]!;
       for (const f of c.followers) setIn(f.fired, scopeOf(f, input), keyOf(f.join, r) ?? "", ts);
       out.push(this.#detection(c, input, g.firstSeen, g.lastSeen, count, true, g));
+    }
+  }
+
+  /** Sustain rules: a record of the group that does not match (a sample under the bar) ends the run. */
+  #breakRun(c: CompiledRule, input: EngineInput): void {
+    const gk = keyOf(c.group, input.record as Record<string, unknown>);
+    if (gk === null) return;
+    const g = getIn(c.groups, scopeOf(c, input), gk);
+    if (g && !g.firing) {
+      g.times.length = 0;
+      g.seenCount = 0;
     }
   }
 

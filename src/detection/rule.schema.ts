@@ -6,6 +6,27 @@ import { parseDuration, SEVERITIES, UserError, ErrorCodes } from "../core/index.
 
 const fieldPath = z.string().regex(/^[a-z][a-zA-Z0-9_]*(\.[a-z][a-zA-Z0-9_]*)*$/, "a dotted field path such as source.ip");
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const oneOrMany = z.union([z.string(), z.array(z.string()).min(1)]);
+/**
+ * Operators for a `where` entry, each optional, all must hold: `re` (RE2: linear time, never
+ * backtracks on attacker text; `ignoreCase` for /i), `contains`/`startsWith`/`endsWith`
+ * (any of the strings), `gte`/`lte` (numbers), `exists`, `not` (none of the values).
+ */
+const operators = z
+  .object({
+    re: z.string().optional(),
+    ignoreCase: z.boolean().optional(),
+    contains: oneOrMany.optional(),
+    startsWith: oneOrMany.optional(),
+    endsWith: oneOrMany.optional(),
+    gte: z.number().optional(),
+    lte: z.number().optional(),
+    exists: z.boolean().optional(),
+    not: z.union([scalar, z.array(scalar).min(1)]).optional(),
+  })
+  .strict()
+  .refine((o) => Object.keys(o).some((k) => k !== "ignoreCase"), { message: "an operator object needs at least one operator" });
+export type WhereOperators = z.infer<typeof operators>;
 
 /**
  * A detection rule, Sigma-shaped (STYLE item 4). `where` holds field → value (or list of
@@ -23,13 +44,18 @@ export const ruleSchema = z
     description: z.string().default(""),
     severity: z.enum(SEVERITIES as [string, ...string[]]),
     record: z.string().describe("Telemetry kind the rule reads."),
-    where: z.record(fieldPath, z.union([scalar, z.array(scalar).min(1)])).default({}),
+    where: z.record(fieldPath, z.union([scalar, z.array(scalar).min(1), operators])).default({}),
     threshold: z
       .object({
         count: z.number().int().min(1),
         window: duration,
         groupBy: z.array(fieldPath).min(1),
         distinct: fieldPath.optional().describe("Count distinct values of this field instead of records (e.g. user.name for enumeration, source.ip for distributed campaigns, asset.id for one source probing many hosts)."),
+        sustain: z
+          .object({ for: duration, maxGap: duration })
+          .strict()
+          .optional()
+          .describe("Instead of a count: fire when matching records of the group kept coming for `for`, never more than `maxGap` apart (e.g. high CPU samples for 5 minutes, MIN-1). `count` is then the least number of records."),
       })
       .strict()
       .optional(),

@@ -30,7 +30,20 @@ export const runBaselineAction = z.object({
   type: z.literal("run_baseline"),
   params: z.object({ checks: z.array(z.enum(["weak_password", "account_inventory"])).min(1).max(4) }).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction]);
+/**
+ * PRC-4 / MIN-5: kill one process. The agent checks that the pid still is that process (its
+ * start time, and the executable's hash when given) so a reused pid is never killed.
+ */
+export const killProcessAction = z.object({
+  id: z.string(),
+  type: z.literal("kill_process"),
+  params: z.object({
+    pid: z.number().int().min(2).max(2 ** 32),
+    start: z.number().int().positive().describe("The process's start time (ms) as the agent reported it."),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

@@ -93,8 +93,95 @@ export const baselineRecord = z.object({
 });
 export type BaselineRecord = z.infer<typeof baselineRecord>;
 
+const hashes = z.object({
+  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+}).describe("Of the file's content, lower-case hex.");
+
+/** A process as ECS names it; command lines and paths are attacker-controlled, kept as data. */
+const processFields = z.object({
+  pid: z.number().int().min(0).max(2 ** 32),
+  ppid: z.number().int().min(0).max(2 ** 32).optional(),
+  name: text(256).describe("comm, or the executable's base name."),
+  executable: text(4096).optional().describe("/proc/PID/exe target; \" (deleted)\" kept when the file is gone."),
+  command_line: text(8192).optional().describe("Arguments joined by spaces (NULs of /proc/PID/cmdline), bounded."),
+  args: z.array(text(4096)).max(256).optional(),
+  start: z.number().int().positive().optional().describe("Start time, ms since the epoch."),
+  hash: hashes.optional(),
+  cwd: text(4096).optional(),
+  cpu: z.object({ pct: z.number().min(0).max(100_000).describe("Share of one core over the last sample interval (200 = two cores busy).") }).optional(),
+  memory: z.object({ rss: z.number().int().min(0) }).optional(),
+  user: z.object({ name: text(256).optional(), id: z.number().int().min(0).max(2 ** 32) }).optional(),
+});
+
+/** AGT-3: a process that started (seen between samples), a periodic sample of a busy or new one, or its end. */
+export const processRecord = z.object({
+  id: recordId,
+  kind: z.literal("process"),
+  ts: timestamp,
+  event: z.object({ action: z.enum(["start", "sample", "exit"]) }),
+  process: processFields.extend({
+    parent: z.object({ pid: z.number().int().min(0), name: text(256).optional(), executable: text(4096).optional(), command_line: text(8192).optional() }).optional(),
+    /** Ancestors, nearest first (for the process tree in the evidence). */
+    ancestors: z.array(z.object({ pid: z.number().int().min(0), name: text(256), executable: text(4096).optional() })).max(16).optional(),
+  }),
+  /** A logon session the process belongs to (sshd ancestor), when the agent can tell. */
+  session: z.object({ sshdPid: z.number().int().min(0), user: text(256).optional(), sourceIp: ipString.optional() }).optional(),
+});
+export type ProcessRecord = z.infer<typeof processRecord>;
+
+/** AGT-4: a network connection of a process, from /proc/net/{tcp,tcp6,udp,udp6}. */
+export const connectionRecord = z.object({
+  id: recordId,
+  kind: z.literal("connection"),
+  ts: timestamp,
+  event: z.object({ action: z.enum(["opened", "seen", "closed"]) }),
+  network: z.object({ transport: z.enum(["tcp", "udp"]), type: z.enum(["ipv4", "ipv6"]), state: text(32).optional(), direction: z.enum(["outbound", "inbound", "listening", "unknown"]) }),
+  source: z.object({ ip: ipString, port: z.number().int().min(0).max(65535) }),
+  destination: z.object({ ip: ipString, port: z.number().int().min(0).max(65535) }),
+  process: processFields.pick({ pid: true, name: true, executable: true, command_line: true, hash: true }).partial({ name: true }).optional(),
+  firstSeen: z.number().int().positive().describe("When the agent first saw the connection (a long-lived one keeps the same)."),
+  lastSeen: z.number().int().positive(),
+});
+export type ConnectionRecord = z.infer<typeof connectionRecord>;
+
+/** AGT-8: a DNS query from a resolver's log; `ts` is the query time the log states (PRC-3). */
+export const dnsRecord = z.object({
+  id: recordId,
+  kind: z.literal("dns"),
+  ts: timestamp,
+  dns: z.object({
+    question: z.object({ name: text(255).describe("Lower-case, no trailing dot; attacker-controlled."), type: text(16).optional() }),
+    answers: z.array(z.object({ data: text(255), type: text(16).optional() })).max(32).optional(),
+  }),
+  source: z.object({ ip: ipString }).optional().describe("The client that asked."),
+  resolver: z.enum(["dnsmasq", "bind", "unbound", "other"]),
+  log: z.object({ file: text(1024).optional(), line: text(4096).optional() }).optional(),
+});
+export type DnsRecord = z.infer<typeof dnsRecord>;
+
+/** AGT-6 (and AGT-5 later): a change to a watched file. */
+export const fileRecord = z.object({
+  id: recordId,
+  kind: z.literal("file"),
+  ts: timestamp,
+  event: z.object({ action: z.enum(["created", "modified", "deleted", "renamed", "attributes"]) }),
+  file: z.object({
+    path: text(4096),
+    hash: hashes.optional(),
+    size: z.number().int().min(0).optional(),
+    mode: text(16).optional().describe("Octal permission bits, e.g. 0640."),
+    owner: text(256).optional(),
+    /** What the watch knows about it: a sensitive file (AGT-6) or a web directory file (AGT-5). */
+    category: z.enum(["sensitive", "web", "other"]),
+  }),
+  /** For sensitive files: what changed, when the agent can say (e.g. "line added: toor:x:0:0…"), bounded. */
+  change: z.object({ summary: text(2048), added: z.array(text(1024)).max(50).optional(), removed: z.array(text(1024)).max(50).optional() }).optional(),
+});
+export type FileRecord = z.infer<typeof fileRecord>;
+
 /** Every telemetry kind the server accepts; later kinds join this union. */
-export const telemetryRecord = z.discriminatedUnion("kind", [logonRecord, accountInventoryRecord, baselineRecord]);
+export const telemetryRecord = z.discriminatedUnion("kind", [logonRecord, accountInventoryRecord, baselineRecord, processRecord, connectionRecord, dnsRecord, fileRecord]);
 export type TelemetryRecord = z.infer<typeof telemetryRecord>;
 
 export const MAX_BATCH_RECORDS = 5000;

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
-import { applyDetection, applyWhitelists, isWhitelisted, type LogonIntel } from "../alerting/index.ts";
+import { applyDetection, applyWhitelists, isWhitelisted, type HostIntel, type LogonIntel } from "../alerting/index.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
 import type { IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
@@ -19,6 +19,8 @@ export interface IngestDeps {
   notify: (agentId: string) => void;
   /** LOG-1 … LOG-8, BF-5, AGT-7: what the server knows, applied to records before the rules. */
   intel?: LogonIntel;
+  /** PRC-1/PRC-2/MIN-2/MIN-3: intel verdicts on processes, connections and DNS queries. */
+  hostIntel?: HostIntel;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
   enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
 }
@@ -112,6 +114,7 @@ export class IngestService {
         for (const r of fresh) {
           let record = r.body as { kind: string; ts: number };
           if (this.#deps.intel) record = await this.#deps.intel.apply(tx, agent.accountId, agent.id, record, now);
+          if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(tx, record);
           const detections = engine.process({ assetId: agent.id, accountId: agent.accountId, record });
           for (const d of detections) await this.#onDetection(tx, agent.accountId, d, now, notifyAgents);
         }

@@ -34,7 +34,8 @@ export const roleSchema = z.enum(["viewer", "analyst", "admin"]);
 
 export const alertSchema = z.object({
   id: z.string(), assetId: z.string(), type: z.string(), ruleId: z.string(), name: z.string(), severity: z.enum(["low", "medium", "high", "critical"]),
-  status: z.string(), dedupKey: z.string(), firstSeen: z.string(), lastSeen: z.string(), count: z.number(),
+  status: z.string(), dedupKey: z.string(), firstSeen: z.string().describe("When it first happened: the event time the telemetry states (a DNS query's logged time, PRC-3)."), lastSeen: z.string(), count: z.number(),
+  detectedAt: z.string().describe("When Hostward created the alert (PRC-3: detection time, beside the occurrence time)."),
   source: z.object({ ip: z.string().nullable() }), user: z.object({ name: z.string().nullable() }),
   attack: z.array(z.string()), evidence: z.record(z.string(), z.unknown()), triage: z.string(), response: z.string().nullable(),
   handledHow: z.string().nullable(), whitelistedBy: z.string().nullable(),
@@ -47,7 +48,7 @@ export const policySchema = z.object({
 export function alertDto(a: Alert): z.infer<typeof alertSchema> {
   return {
     id: a.id, assetId: a.assetId, type: a.type, ruleId: a.ruleId, name: a.name, severity: a.severity, status: a.status, dedupKey: a.dedupKey,
-    firstSeen: iso(a.firstSeen)!, lastSeen: iso(a.lastSeen)!, count: a.count, source: { ip: a.sourceIp }, user: { name: a.userName },
+    firstSeen: iso(a.firstSeen)!, lastSeen: iso(a.lastSeen)!, count: a.count, detectedAt: iso(a.createdAt)!, source: { ip: a.sourceIp }, user: { name: a.userName },
     attack: a.attack, evidence: a.evidence, triage: a.triage, response: a.response, handledHow: a.handledHow, whitelistedBy: a.whitelistedBy,
   };
 }
