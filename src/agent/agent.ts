@@ -11,6 +11,8 @@ import { FileTail, JsonFileTailState, recordIdFor, type TailLine } from "./colle
 import type { ParsedLogon } from "./collectors/sshd.parser.ts";
 import { DEFAULT_LOGON_SOURCES, JOURNAL_LOGON_IDENTIFIERS, LogonLineParser, detectFormat, isLineSkip, parseJournalLogon, type LogonFormat } from "./collectors/logon-sources.ts";
 import { collectAccounts } from "./inventory/accounts.ts";
+import { DEFAULT_DNS_SOURCES, DnsLineParser, detectDnsFormat, type DnsFormat } from "./collectors/dns.parser.ts";
+import { SensitiveFileWatch } from "./collectors/sensitive-files.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
 
@@ -47,6 +49,10 @@ export interface AgentOptions {
    * the host. Off by default in tests; the CLI turns it on.
    */
   baseline?: { every?: number; delayMs?: number; check: () => Promise<WeakPasswordOutcome> } | false;
+  /** AGT-8: resolver query logs (format guessed when left out). Default: none; the CLI reads DEFAULT_DNS_SOURCES that exist. */
+  dnsLogs?: { path: string; format?: DnsFormat }[];
+  /** AGT-6: sensitive-file tampering watch; off when absent. */
+  sensitiveFiles?: { paths?: string[]; root?: string; rescanMs?: number };
   /** AGT-10 kill_process: carried out by the process collector, which knows each pid's start time. */
   processes?: { kill(p: { pid: number; start: number; sha256?: string }): Promise<{ ok: boolean; message: string }> };
   /** Enforces blocks; null disables response actions (they report failure). */
@@ -98,6 +104,8 @@ export class HostwardAgent {
   #pendingDropped = 0;
   #timers: NodeJS.Timeout[] = [];
   #parsers = new Map<string, LogonLineParser>();
+  #dnsParsers = new Map<string, DnsLineParser>();
+  #sensitive: SensitiveFileWatch | null = null;
   #inventoryHash = "";
   #inventorySentAt = 0;
   #baselineRunning: Promise<void> | null = null;
@@ -160,6 +168,7 @@ export class HostwardAgent {
     await this.#baselineRunning?.catch(() => {});
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
+    await this.#sensitive?.stop();
     this.#wakeSender?.();
     this.#channel?.close();
     await Promise.allSettled(this.#loops);
@@ -173,7 +182,49 @@ export class HostwardAgent {
     return list.map((s) => ({ path: s.path, format: s.format ?? detectFormat(s.path, firstLines(s.path)) ?? "sshd" }));
   }
 
+  /** AGT-8 DNS logs and AGT-6 sensitive files. */
+  async #startHostCollectors(state: JsonFileTailState): Promise<void> {
+    const d = new Date(this.#clock.now());
+    const logonPaths = new Set(this.#parsers.keys());
+    for (const src of this.#o.dnsLogs ?? []) {
+      // one tail per file (the tail state is keyed by path)
+      if (logonPaths.has(src.path) || this.#dnsParsers.has(src.path)) continue;
+      const format = src.format ?? detectDnsFormat(src.path, firstLines(src.path)) ?? "syslog";
+      this.#dnsParsers.set(src.path, new DnsLineParser(format, { year: d.getFullYear(), utcOffsetMinutes: -d.getTimezoneOffset() }));
+      const tail = new FileTail({ path: src.path, state, startAtEnd: !this.#o.fromStart, onLines: (lines) => this.#onDnsLines(src.path, lines), onStatus: (msg) => this.#o.log.info({ path: src.path }, msg) });
+      await tail.start();
+      this.#tails.push(tail);
+      this.sources.push(`${src.path} (dns: ${format})`);
+    }
+    const sf = this.#o.sensitiveFiles;
+    if (sf) {
+      this.#sensitive = new SensitiveFileWatch({ ...sf, clock: this.#clock, onRecords: (r) => this.#enqueue(r), onStatus: (m) => this.#o.log.warn({ source: "sensitive-files" }, m) });
+      await this.#sensitive.start();
+      this.sources.push(`sensitive files (${this.#sensitive.targets.length})`);
+    }
+  }
+
+  async #onDnsLines(path: string, lines: TailLine[]): Promise<void> {
+    const parser = this.#dnsParsers.get(path)!;
+    const year = new Date(this.#clock.now()).getFullYear();
+    parser.ctx.year = year;
+    const records: object[] = [];
+    for (const l of lines) {
+      const p = parser.parse(l.text);
+      if (!p) continue;
+      if (p.ts > this.#clock.now() + DAY) p.ts = new Date(p.ts).setFullYear(year - 1);
+      records.push({ id: recordIdFor(path, l), ...p, log: { file: path, line: l.text.slice(0, 4096) } });
+    }
+    await this.#enqueue(records);
+  }
+
   async #startCollectors(): Promise<void> {
+    const state = new JsonFileTailState(join(this.#o.stateDir, "tail-state.json"));
+    await this.#startLogonCollectors(state);
+    await this.#startHostCollectors(state);
+  }
+
+  async #startLogonCollectors(state: JsonFileTailState): Promise<void> {
     const sources = this.#logSources();
     const jmode = this.#o.journald ?? "auto";
     if (jmode === "on" || (jmode === "auto" && sources.length === 0 && (await JournaldSource.available()))) {
@@ -196,7 +247,6 @@ export class HostwardAgent {
     const d = new Date(this.#clock.now());
     // vsftpd's PAM line is the record of an attempt only where vsftpd's own log is not read too
     const vsftpdPam = sources.some((s) => s.format === "vsftpd") ? "helper" : "record";
-    const state = new JsonFileTailState(join(this.#o.stateDir, "tail-state.json"));
     for (const { path, format } of sources) {
       this.#parsers.set(path, new LogonLineParser(format, { year: d.getFullYear(), utcOffsetMinutes: -d.getTimezoneOffset(), vsftpdPam }));
       const tail = new FileTail({

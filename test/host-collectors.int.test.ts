@@ -1,0 +1,48 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HostwardAgent } from "../src/agent/index.ts";
+import { tempDir, startServer, enrolToken, waitFor, quietLog } from "./helpers.ts";
+
+const tmp = tempDir();
+after(() => tmp.cleanup());
+
+/** Classic syslog stamp in local time, as dnsmasq's syslog lines carry it. */
+function syslogStamp(d: Date): string {
+  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getMonth()]!;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${mon} ${String(d.getDate()).padStart(2, " ")} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+test("AGT-8 PRC-3 AGT-6 the agent tails a dnsmasq query log and watches sensitive files: a pool lookup alerts at its query time; a uid-0 line added to passwd alerts", { timeout: 60_000 }, async () => {
+  const { server, agentUrl, adminToken } = await startServer({ dataDir: join(tmp.dir, "s") });
+  const dnsLog = join(tmp.dir, "dnsmasq.log");
+  writeFileSync(dnsLog, "");
+  const root = join(tmp.dir, "root");
+  mkdirSync(join(root, "etc"), { recursive: true });
+  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/bash\n");
+  const agent = new HostwardAgent({
+    server: agentUrl, token: await enrolToken(server), stateDir: join(tmp.dir, "agent"), authLogs: [], journald: "off", firewall: null, log: quietLog, pollWait: 2000,
+    dnsLogs: [{ path: dnsLog }], sensitiveFiles: { root, paths: ["/etc/passwd"], rescanMs: 500 },
+  });
+  const api = async (url: string) => (await server.api.inject({ url, headers: { authorization: `Bearer ${adminToken}` } })).json();
+  try {
+    await agent.start();
+    assert.ok(agent.sources.some((s) => s.includes("dns: dnsmasq") || s.includes("dns:")), agent.sources.join(", "));
+    // a query made 90 s ago, logged now
+    const queried = new Date(Math.floor((Date.now() - 90_000) / 1000) * 1000);
+    appendFileSync(dnsLog, `${syslogStamp(queried)} dnsmasq[812]: query[A] pool.supportxmr.com from 10.0.0.5\n${syslogStamp(queried)} dnsmasq[812]: forwarded pool.supportxmr.com to 1.1.1.1\n`);
+    const dns = await waitFor("malicious_domain alert", async () => (await api("/api/v1/alerts?type=malicious_domain")).items[0], 15_000);
+    assert.equal(dns.firstSeen, queried.toISOString(), "PRC-3 the occurrence is the query time in the log line");
+    assert.ok(Date.parse(dns.detectedAt) >= queried.getTime() + 60_000, "detected later, and the alert says when");
+    assert.equal(dns.evidence["dns.intel"].category, "mining_pool");
+
+    appendFileSync(join(root, "etc", "passwd"), "toor:x:0:0::/root:/bin/bash\n");
+    const sf = await waitFor("sensitive file alert", async () => (await api("/api/v1/alerts?type=sensitive_file_tampering")).items[0], 15_000);
+    assert.equal(sf.evidence["change"].added[0], "toor:x:0:0::/root:/bin/bash");
+  } finally {
+    await agent.stop();
+    await server.close();
+  }
+});
