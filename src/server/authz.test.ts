@@ -46,6 +46,8 @@ const MATRIX: Record<string, Row> = {
   "DELETE /api/v1/allowlist/:id": { access: "admin", scope: "id", req: (f) => ({ url: `/api/v1/allowlist/${f.allowId}` }) },
   "GET /api/v1/settings/defence": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/settings/defence" }) },
   "PUT /api/v1/settings/defence": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/settings/defence", payload: { enabled: true } }) },
+  "GET /api/v1/assets/:id/processes": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/processes` }) },
+  "GET /api/v1/assets/:id/connections": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/connections` }) },
   "GET /api/v1/intel/lookup": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/intel/lookup?value=pool.supportxmr.com" }) },
   "GET /api/v1/intel/sources": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/intel/sources" }) },
   "POST /api/v1/intel/reload": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/intel/reload", payload: {} }) },

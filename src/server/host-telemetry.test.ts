@@ -33,7 +33,7 @@ async function setup() {
   const alerts = async (type: string) => (await api(`/api/v1/alerts?type=${type}&limit=100`)).body.items as { id: string; status: string; handledHow: string | null; firstSeen: string; detectedAt: string; evidence: Record<string, unknown>; count: number }[];
   const proc = (o: { pid: number; name: string; exe?: string; cmd?: string; sha256?: string; action?: string; ts?: number }) => ({
     kind: "process", ts: o.ts ?? clock.now(), event: { action: o.action ?? "start" },
-    process: { pid: o.pid, ppid: 1, name: o.name, executable: o.exe ?? `/usr/bin/${o.name}`, command_line: o.cmd ?? o.name, start: clock.now() - 1000, ...(o.sha256 ? { hash: { sha256: o.sha256 } } : {}), ancestors: [{ pid: 1, name: "systemd" }] },
+    process: { pid: o.pid, ppid: 1, name: o.name, executable: o.exe ?? `/usr/bin/${o.name}`, command_line: o.cmd ?? o.name, start: Date.parse("2026-06-01T07:00:00Z") + o.pid, ...(o.sha256 ? { hash: { sha256: o.sha256 } } : {}), ancestors: [{ pid: 1, name: "systemd" }] },
   });
   return { server, clock, web, send, api, alerts, proc };
 }
@@ -128,6 +128,26 @@ describe("host telemetry through ingest (PRC, MIN)", () => {
       assert.equal((await api("/api/v1/intel/lookup?value=8.8.8.8")).body.matches.length, 0);
       const st = (await api("/api/v1/intel/sources")).body;
       assert.ok(st.sources.some((s: { shipped: boolean; entries: number }) => !s.shipped && s.entries === 3), JSON.stringify(st.sources.map((s: { name: string; entries: number }) => [s.name, s.entries])));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("AGT-3 AGT-4 an asset's processes and connections: the latest record of each, exited and closed ones left out", async () => {
+    const { server, clock, web, send, api, proc } = await setup();
+    try {
+      await send([proc({ pid: 100, name: "nginx" }), proc({ pid: 101, name: "sleep" })]);
+      clock.advance(5000);
+      await send([proc({ pid: 100, name: "nginx", action: "sample" }), { ...proc({ pid: 101, name: "sleep" }), event: { action: "exit" } }]);
+      const c = (port: number, action: string) => ({ kind: "connection", ts: clock.now(), event: { action }, network: { transport: "tcp", type: "ipv4", direction: "inbound" }, source: { ip: "10.0.0.5", port: 443 }, destination: { ip: "10.0.0.9", port }, process: { pid: 100, name: "nginx" }, firstSeen: clock.now(), lastSeen: clock.now() });
+      await send([c(50000, "opened"), c(50001, "opened")]);
+      clock.advance(5000);
+      await send([c(50001, "closed")]);
+      const ps = (await api(`/api/v1/assets/${web.agentId}/processes`)).body.items as { action: string; process: { pid: number } }[];
+      assert.deepEqual(ps.map((p) => [p.process.pid, p.action]), [[100, "sample"]]);
+      const cs = (await api(`/api/v1/assets/${web.agentId}/connections`)).body.items as { destination: { port: number } }[];
+      assert.deepEqual(cs.map((x) => x.destination.port), [50000]);
+      assert.equal((await api("/api/v1/assets/ag_nope/processes")).status, 404);
     } finally {
       await server.close();
     }

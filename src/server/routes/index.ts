@@ -9,6 +9,7 @@ import { whitelistRoutes } from "./whitelist.routes.ts";
 import { statsRoutes } from "./stats.routes.ts";
 import { logonRoutes } from "./logon.routes.ts";
 import { intelRoutes } from "./intel.routes.ts";
+import { hostRoutes } from "./host.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -26,5 +27,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await statsRoutes(app, deps);
   await logonRoutes(app, deps);
   await intelRoutes(app, deps);
+  await hostRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }
