@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, mkdirSync, openSync, readSync, closeSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, openSync, readSync, closeSync, readlinkSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostname as osHostname, platform, release } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,10 @@ import { DEFAULT_LOGON_SOURCES, JOURNAL_LOGON_IDENTIFIERS, LogonLineParser, dete
 import { collectAccounts } from "./inventory/accounts.ts";
 import { DEFAULT_DNS_SOURCES, DnsLineParser, detectDnsFormat, type DnsFormat } from "./collectors/dns.parser.ts";
 import { SensitiveFileWatch } from "./collectors/sensitive-files.ts";
+import { ProcessCollector } from "./collectors/processes.ts";
+import { ConnectionCollector } from "./collectors/connections.ts";
+import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
+import { cidrContains, isPublicIp, parseCidr, type Cidr } from "../core/index.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
 
@@ -53,6 +57,11 @@ export interface AgentOptions {
   dnsLogs?: { path: string; format?: DnsFormat }[];
   /** AGT-6: sensitive-file tampering watch; off when absent. */
   sensitiveFiles?: { paths?: string[]; root?: string; rescanMs?: number };
+  /**
+   * AGT-3/AGT-4: processes and connections from /proc; off when absent. `externalNets`:
+   * networks counted as external besides public addresses (MIN-1 "sends to an external endpoint").
+   */
+  hostProcesses?: { intervalMs?: number; fastScanMs?: number; cpuThresholdPct?: number; seenEveryMs?: number; connections?: boolean; externalNets?: string[] };
   /** AGT-10 kill_process: carried out by the process collector, which knows each pid's start time. */
   processes?: { kill(p: { pid: number; start: number; sha256?: string }): Promise<{ ok: boolean; message: string }> };
   /** Enforces blocks; null disables response actions (they report failure). */
@@ -86,6 +95,9 @@ export interface WeakPasswordOutcome {
 
 const DAY = 86_400_000;
 
+type ConnRec = { event: { action: string }; network: { transport: string; direction: string }; source: { port: number }; destination: { ip: string; port: number }; process?: { pid: number }; firstSeen: number };
+type ProcRec = { event: { action: string }; process: { pid: number } & Record<string, unknown> };
+
 /**
  * The Hostward agent: collects logons from sshd logs into a disk spool (AGT-2, AGT-9),
  * ships them to the server, and carries out the typed actions the server queues (AGT-10).
@@ -106,6 +118,10 @@ export class HostwardAgent {
   #parsers = new Map<string, LogonLineParser>();
   #dnsParsers = new Map<string, DnsLineParser>();
   #sensitive: SensitiveFileWatch | null = null;
+  #procs: ProcessCollector | null = null;
+  #conns: ConnectionCollector | null = null;
+  /** Outbound connections to external endpoints per pid, from the connection records (MIN-1). */
+  #outbound = new Map<number, Map<string, { ip: string; port: number; since: number }>>();
   #inventoryHash = "";
   #inventorySentAt = 0;
   #baselineRunning: Promise<void> | null = null;
@@ -169,6 +185,8 @@ export class HostwardAgent {
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
     await this.#sensitive?.stop();
+    await this.#procs?.stop();
+    await this.#conns?.stop();
     this.#wakeSender?.();
     this.#channel?.close();
     await Promise.allSettled(this.#loops);
@@ -196,12 +214,68 @@ export class HostwardAgent {
       this.#tails.push(tail);
       this.sources.push(`${src.path} (dns: ${format})`);
     }
+    const hp = this.#o.hostProcesses;
+    if (hp) {
+      const hashes = new ExeHashCache();
+      const external: Cidr[] = (hp.externalNets ?? []).map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
+      const isExternal = (ip: string) => isPublicIp(ip) || external.some((c) => cidrContains(c, ip));
+      if (hp.connections !== false) {
+        this.#conns = new ConnectionCollector({
+          hashes, clock: this.#clock, intervalMs: hp.intervalMs, seenEveryMs: hp.seenEveryMs ?? 60_000,
+          onRecords: (r) => { this.#trackOutbound(r as unknown as ConnRec[], isExternal); return this.#enqueue(r); },
+          onError: (err) => this.#o.log.warn({ source: "connections", err }, "connection collector"),
+        });
+        await this.#conns.start();
+        this.sources.push("connections (/proc/net)");
+      }
+      this.#procs = new ProcessCollector({
+        hashes, clock: this.#clock, intervalMs: hp.intervalMs, fastScanMs: hp.fastScanMs, cpuThresholdPct: hp.cpuThresholdPct,
+        onRecords: (r) => this.#enqueue(r.map((x) => this.#withNetwork(x as unknown as ProcRec))),
+        onError: (err) => this.#o.log.warn({ source: "processes", err }, "process collector"),
+      });
+      await this.#procs.start();
+      this.sources.push("processes (/proc)");
+    }
     const sf = this.#o.sensitiveFiles;
     if (sf) {
       this.#sensitive = new SensitiveFileWatch({ ...sf, clock: this.#clock, onRecords: (r) => this.#enqueue(r), onStatus: (m) => this.#o.log.warn({ source: "sensitive-files" }, m) });
       await this.#sensitive.start();
       this.sources.push(`sensitive files (${this.#sensitive.targets.length})`);
     }
+  }
+
+  #trackOutbound(records: ConnRec[], isExternal: (ip: string) => boolean): void {
+    for (const c of records) {
+      const pid = c.process?.pid;
+      if (pid === undefined || c.network.direction !== "outbound" || !isExternal(c.destination.ip)) continue;
+      const key = `${c.network.transport} ${c.source.port} ${c.destination.ip}:${c.destination.port}`;
+      let m = this.#outbound.get(pid);
+      if (c.event.action === "closed") {
+        m?.delete(key);
+        if (m && m.size === 0) this.#outbound.delete(pid);
+        continue;
+      }
+      if (!m) this.#outbound.set(pid, (m = new Map()));
+      m.set(key, { ip: c.destination.ip, port: c.destination.port, since: c.firstSeen });
+    }
+  }
+
+  /** MIN-1: a busy process's sample says whether it keeps an outbound connection to an external endpoint. */
+  #withNetwork(r: ProcRec): object {
+    if (r.event.action === "exit") {
+      this.#outbound.delete(r.process.pid);
+      return r;
+    }
+    if (r.event.action === "start") {
+      // PRC-2: a shell or interpreter whose stdin and stdout are a socket is a reverse shell, whatever its command line
+      const stdio = stdioKind(r.process.pid);
+      return stdio ? { ...r, process: { ...r.process, stdio } } : r;
+    }
+    if (r.event.action !== "sample") return r;
+    const m = this.#outbound.get(r.process.pid);
+    if (!m || m.size === 0) return r;
+    const oldest = [...m.values()].sort((a, b) => a.since - b.since)[0]!;
+    return { ...r, process: { ...r.process, network: { external: true, ip: oldest.ip, port: oldest.port, since: oldest.since, connections: m.size } } };
   }
 
   async #onDnsLines(path: string, lines: TailLine[]): Promise<void> {
@@ -457,7 +531,10 @@ export class HostwardAgent {
   /** AGT-10: carries out one typed action. */
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
     if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
-    if (a.type === "kill_process") return this.#o.processes ? this.#o.processes.kill(a.params) : { ok: false, message: "process control is off on this agent" };
+    if (a.type === "kill_process") {
+      const pc = this.#o.processes ?? this.#procs;
+      return pc ? pc.kill(a.params) : { ok: false, message: "process control is off on this agent (no process collector)" };
+    }
     const fw = this.#o.firewall;
     if (!fw) return { ok: false, message: "this agent runs without firewall control (--no-firewall)" };
     try {
@@ -493,6 +570,24 @@ export class HostwardAgent {
     }
     return { ok: problems.length === 0, message: [...done, ...problems].join("; ") };
   }
+}
+
+/** What a process's stdin and stdout are, when both are the same kind of thing. */
+function stdioKind(pid: number): "socket" | "tty" | "pipe" | "file" | "null" | "other" | null {
+  const kind = (fd: number) => {
+    try {
+      const t = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (t.startsWith("socket:")) return "socket";
+      if (t.startsWith("pipe:")) return "pipe";
+      if (t === "/dev/null") return "null";
+      if (t.startsWith("/dev/pts/") || t.startsWith("/dev/tty")) return "tty";
+      return t.startsWith("/") ? "file" : "other";
+    } catch {
+      return null;
+    }
+  };
+  const a = kind(0), b = kind(1);
+  return a !== null && a === b ? a : null;
 }
 
 /** The first lines of a file (for guessing its format); none if it cannot be read. */

@@ -105,6 +105,7 @@ Options:
   --password-list F  Common-password dictionary to check against, one per line (default:
                      the shipped list of a few hundred)
   --no-inventory     Do not send the account inventory (AGT-7)
+  --no-processes     Do not report processes and connections (AGT-3, AGT-4)
   --from-start       Read a log not seen before from its start, not its end
   --no-firewall      Report only; never block
   -h, --help         This help
@@ -232,7 +233,7 @@ async function dnsSources() {
 /** AGT-7 inventory, AGT-6 sensitive files, AGT-8 DNS and the BF-5 weak-password check, as the CLI runs them. */
 async function hostChecks(v: Values, log: pino.Logger) {
   const inventory = v["no-inventory"] ? (false as const) : {};
-  const host = { dnsLogs: await dnsSources(), sensitiveFiles: {} };
+  const host = { dnsLogs: await dnsSources(), sensitiveFiles: {}, ...(v["no-processes"] ? {} : { hostProcesses: {} }) };
   if (v["no-baseline"]) return { inventory, ...host, baseline: false as const };
   if (process.getuid?.() !== 0) {
     log.warn("not running as root: the weak-password check cannot read /etc/shadow and is off (run as root, or pass --no-baseline to silence this)");
@@ -245,7 +246,7 @@ async function hostChecks(v: Values, log: pino.Logger) {
 }
 
 async function cmdAgent(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" } });
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" }, "no-processes": { type: "boolean" } });
   if (v.help) return out(HELPS.agent!), 0;
   if (v.journald !== undefined && !["auto", "on", "off"].includes(v.journald)) return err("hostward agent: --journald must be auto, on or off"), 2;
   if (!v.server) return err("hostward agent: --server URL is required (the server's agent channel, e.g. https://10.0.0.5:8443)\n\n" + HELPS.agent), 2;

@@ -112,6 +112,13 @@ const processFields = z.object({
   cpu: z.object({ pct: z.number().min(0).max(100_000).describe("Share of one core over the last sample interval (200 = two cores busy).") }).optional(),
   memory: z.object({ rss: z.number().int().min(0) }).optional(),
   user: z.object({ name: text(256).optional(), id: z.number().int().min(0).max(2 ** 32) }).optional(),
+  stdio: z.enum(["socket", "tty", "pipe", "file", "null", "other"]).optional().describe("What the process's stdin and stdout both are, when the same kind (a shell on a socket is a reverse shell)."),
+  network: z.object({
+    external: z.boolean().describe("MIN-1: the process keeps an outbound connection to an external (public) endpoint open."),
+    ip: ipString.optional(), port: z.number().int().min(0).max(65535).optional(),
+    since: z.number().int().positive().optional().describe("When the agent first saw that connection."),
+    connections: z.number().int().min(0).optional(),
+  }).optional().describe("Samples: what the agent's connection table says about this process."),
 });
 
 /** AGT-3: a process that started (seen between samples), a periodic sample of a busy or new one, or its end. */

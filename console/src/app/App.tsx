@@ -10,6 +10,7 @@ import { AnalysisView } from "../features/analysis/index.ts";
 import { WhitelistView } from "../features/whitelist/index.ts";
 import { SettingsView } from "../features/settings/index.ts";
 import { LogonView } from "../features/logon/index.ts";
+import { IntelView } from "../features/intel/index.ts";
 import type { ComponentType } from "react";
 
 interface Page { path: string; title: string; view: ComponentType; icon: string }
@@ -20,6 +21,7 @@ export const PAGES: Page[] = [
   { path: "/ip-policies", title: "IP Policy Library", view: PoliciesView, icon: "⊘" },
   { path: "/attack-analysis", title: "Attack Analysis", view: AnalysisView, icon: "∿" },
   { path: "/whitelist", title: "Whitelist", view: WhitelistView, icon: "✓" },
+  { path: "/threat-intel", title: "Threat intel", view: IntelView, icon: "◈" },
   { path: "/logon-settings", title: "Logon settings", view: LogonView, icon: "⚑" },
   { path: "/settings", title: "Settings", view: SettingsView, icon: "⚙" },
 ];

@@ -24,6 +24,8 @@ export interface Alert {
   firstSeen: string;
   lastSeen: string;
   count: number;
+  /** When Hostward created the alert; firstSeen is when it happened (PRC-3). */
+  detectedAt: string;
   source: { ip: string | null };
   user: { name: string | null };
   attack: string[];

@@ -15,10 +15,10 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge st-${status}`}>{STATUS_LABEL[status] ?? status}</span>;
 }
 
-export function Time({ iso }: { iso: string | null | undefined }) {
+export function Time({ iso, seconds }: { iso: string | null | undefined; seconds?: boolean }) {
   if (!iso) return <span className="muted">—</span>;
   const d = new Date(iso);
-  return <time dateTime={iso} title={d.toISOString()}>{d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}</time>;
+  return <time dateTime={iso} title={d.toISOString()}>{d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: seconds ? "medium" : "short" })}</time>;
 }
 
 export function ago(iso: string | null): string {
@@ -106,3 +106,40 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
   }, [everyMs]);
   return { data, error, loading, reload: () => setTick((x) => x + 1) };
 }
+
+/** A long value (a hash) shown short, with a button that copies it whole. */
+export function CopyValue({ value, short = 12, label = "value" }: { value: string; short?: number; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      // the clipboard needs a secure context; the full value stays in the title to select
+    }
+  };
+  return (
+    <span className="copy-value">
+      <span className="mono" title={value}>{value.length > short ? `${value.slice(0, short)}…` : value}</span>
+      <button type="button" className="copy-btn" onClick={() => void copy()} aria-label={`Copy ${label}`} title={`Copy ${label}`}>{copied ? "✓" : <CopyIcon />}</button>
+    </span>
+  );
+}
+
+/** Bytes as KiB/MiB/GiB. */
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+const CopyIcon = () => (
+  <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.6"><rect x="5.5" y="5.5" width="8" height="8" rx="1.5" /><path d="M10.5 3.5v-1a1 1 0 0 0-1-1h-6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h1" /></svg>
+);

@@ -2,14 +2,16 @@ import { useEffect, useState, type ReactNode } from "react";
 import { api } from "../../app/api.ts";
 import type { Alert } from "../../app/types.ts";
 import { Button, SeverityBadge, StatusBadge, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
+import { HostEvidence, PrecisionBanner, hostEvidenceKeys } from "./HostEvidence.tsx";
 import { LogonEvidence, logonEvidenceKeys } from "./LogonEvidence.tsx";
-import { DURATIONS, asText, isWhitelisted, type Duration, type HistoryItem } from "./model.ts";
+import { DURATIONS, asText, isWhitelisted, useAlertTypes, type Duration, type HistoryItem } from "./model.ts";
 
 /** One alert whole: fields, evidence, ATT&CK, triage, response, history, and its handling. */
 export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: string; actor: boolean; hostOf: (id: string | null) => string; onClose: () => void; onChanged: () => void }) {
   const toast = useToast();
   const [tick, setTick] = useState(0);
   const alert = useLoad(() => api<Alert>(`/api/v1/alerts/${encodeURIComponent(id)}`), [id, tick]);
+  const types = useAlertTypes();
   const history = useLoad(() => api<{ items: HistoryItem[] }>(`/api/v1/alerts/${encodeURIComponent(id)}/history`), [id, tick]);
   const [duration, setDuration] = useState<Duration>("12h");
   const [remark, setRemark] = useState("");
@@ -36,8 +38,8 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
   };
   const a = alert.data;
   const handle = (label: string, body: object) => act(label, `/api/v1/alerts/${encodeURIComponent(id)}/handle`, body);
-  // logon evidence (LOG-1 … LOG-8) has its own blocks; the generic list shows what is left
-  const shownApart = a ? new Set(logonEvidenceKeys(a)) : new Set<string>();
+  // logon (LOG-1 … LOG-8) and host (PRC, MIN) evidence have their own blocks; the generic list shows what is left
+  const shownApart = a ? new Set([...logonEvidenceKeys(a), ...hostEvidenceKeys(a)]) : new Set<string>();
   const evidence = a ? Object.entries(a.evidence).filter(([k]) => !shownApart.has(k)) : [];
 
   return (
@@ -85,7 +87,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
                 </div>
               </section>
             )}
-            {actor && a.status === "blocked" && <div className="alert-box info">Blocked by precision defence: this alert is kept as it is.</div>}
+            <PrecisionBanner alert={a} hostOf={hostOf} />
 
             <Section title="Details">
               <dl className="kv">
@@ -96,6 +98,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
                 <dt>User</dt><dd data-testid="drawer-user">{a.user.name ?? "—"}</dd>
                 <dt>First seen</dt><dd><Time iso={a.firstSeen} /> <span className="muted">· {ago(a.firstSeen)}</span></dd>
                 <dt>Last seen</dt><dd><Time iso={a.lastSeen} /> <span className="muted">· {ago(a.lastSeen)}</span></dd>
+                <dt>Detected</dt><dd><Time iso={a.detectedAt} /> <span className="muted">· when Hostward raised it</span></dd>
                 <dt>Dedup key</dt><dd className="mono">{a.dedupKey.replaceAll("\u0000", " · ")}</dd>
                 {a.handledHow && <><dt>Handled</dt><dd>{a.handledHow}</dd></>}
                 {a.whitelistedBy && <><dt>Whitelisted by</dt><dd className="mono">{a.whitelistedBy}</dd></>}
@@ -103,6 +106,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
             </Section>
 
             <LogonEvidence alert={a} actor={actor} hostOf={hostOf} />
+            <HostEvidence alert={a} types={types} />
 
             {a.triage && <Section title="Triage"><p className="alv-triage">{a.triage}</p></Section>}
             <Section title="Response"><p className="alv-prose">{a.response ?? <span className="muted">No response taken.</span>}</p></Section>

@@ -5,6 +5,7 @@ import { canAct, type Agent } from "../../app/types.ts";
 import { Button, Card, Empty, Modal, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
 import { AccountsDrawer } from "./AccountsDrawer.tsx";
 import { EnrolModal } from "./EnrolModal.tsx";
+import { ProcessesDrawer } from "./ProcessesDrawer.tsx";
 import { WeakPasswords } from "./WeakPasswords.tsx";
 import "./assets.css";
 
@@ -29,6 +30,7 @@ export function AssetsView() {
   const [revoking, setRevoking] = useState<Agent | null>(null);
   const [busy, setBusy] = useState(false);
   const [accountsOf, setAccountsOf] = useState<string | null>(null);
+  const [processesOf, setProcessesOf] = useState<string | null>(null);
   const [drawerCloses, setDrawerCloses] = useState(0);
 
   const agents = data?.items ?? [];
@@ -90,6 +92,7 @@ export function AssetsView() {
                       <td className={`num ${a.rejectedRecords ? "as-warn" : "muted"}`}>{a.rejectedRecords.toLocaleString()}</td>
                       <td className={`num ${a.droppedRecords ? "as-warn" : "muted"}`}>{a.droppedRecords.toLocaleString()}</td>
                       <td className="num as-rowacts">
+                        <Button kind="ghost" onClick={() => setProcessesOf(a.id)} data-testid="open-processes" title="Processes and network connections the agent reported (AGT-3, AGT-4)">Processes</Button>
                         <Button kind="ghost" onClick={() => setAccountsOf(a.id)} data-testid="open-accounts" title="Local accounts, weak passwords and the baseline">Accounts</Button>
                         {admin && st !== "revoked" && <Button kind="ghost" onClick={() => setRevoking(a)}>Revoke</Button>}
                       </td>
@@ -106,6 +109,9 @@ export function AssetsView() {
 
       {accountsOf && agents.some((a) => a.id === accountsOf) && (
         <AccountsDrawer agent={agents.find((a) => a.id === accountsOf)!} analyst={analyst} onClose={() => { setAccountsOf(null); setDrawerCloses((x) => x + 1); }} />
+      )}
+      {processesOf && agents.some((a) => a.id === processesOf) && (
+        <ProcessesDrawer agent={agents.find((a) => a.id === processesOf)!} onClose={() => setProcessesOf(null)} />
       )}
       {enrol && <EnrolModal onClose={() => { setEnrol(false); reload(); }} />}
       {revoking && (

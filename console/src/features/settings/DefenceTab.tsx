@@ -2,10 +2,11 @@ import { useState, type FormEvent } from "react";
 import { api } from "../../app/api.ts";
 import { Button, Card, Empty, Time, useLoad } from "../../app/ui.tsx";
 import { Actor, ConfirmButton, ErrorBox, Switch, useAction, useIsAdmin } from "./common.tsx";
+import { ProactiveCard } from "./ProactiveCard.tsx";
 
 interface AllowEntry { id: string; cidr: string; note: string; createdAt: string; createdBy: string }
 
-/** The per-account automatic-blocking switch and the allowlist (never blocked, still alerted on). */
+/** The per-account automatic-blocking switch, the allowlist (never blocked, still alerted on) and PRC-4 prevention. */
 export function DefenceTab() {
   const admin = useIsAdmin();
   const defence = useLoad(() => api<{ enabled: boolean }>("/api/v1/settings/defence"), []);
@@ -55,6 +56,8 @@ export function DefenceTab() {
             : <span className="muted set-ro">Only admins can change this</span>)}
         </div>
       </Card>
+
+      <ProactiveCard admin={admin} />
 
       <Card title="Allowlist" actions={<span className="muted">{allow.data ? `${allow.data.items.length} entr${allow.data.items.length === 1 ? "y" : "ies"}` : ""}</span>}>
         <p className="muted set-lead">Addresses and networks that are alerted on but never blocked — your office, VPN egress, monitoring and jump hosts.</p>
