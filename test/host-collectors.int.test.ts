@@ -46,3 +46,41 @@ test("AGT-8 PRC-3 AGT-6 the agent tails a dnsmasq query log and watches sensitiv
     await server.close();
   }
 });
+
+test("PRC-4 proactive defence kills a process whose hash is on an intel feed within one sampling interval; the alert is Blocked and the kill reported", { timeout: 60_000 }, async () => {
+  const { createHash } = await import("node:crypto");
+  const { copyFileSync, readFileSync, chmodSync } = await import("node:fs");
+  const { spawn } = await import("node:child_process");
+  // a "malware" sample: a copy of sleep with a few bytes appended, so that its hash is its own
+  const evil = join(tmp.dir, "kdevtmpfsi");
+  copyFileSync("/usr/bin/sleep", evil);
+  appendFileSync(evil, Buffer.from(`hostward test sample ${process.pid}`));
+  chmodSync(evil, 0o755);
+  const sha256 = createHash("sha256").update(readFileSync(evil)).digest("hex");
+  const feed = join(tmp.dir, "malware.sha256.txt");
+  writeFileSync(feed, `# name: test-malware\n# category: malicious\n# provenance: written by this test\n${sha256}\n`);
+  const { server, agentUrl, adminToken } = await startServer({ dataDir: join(tmp.dir, "s-prc4"), overrides: { intelPaths: [feed] } });
+  const api = async (url: string, method = "GET", payload?: object) => (await server.api.inject({ method: method as "GET", url, payload, headers: { authorization: `Bearer ${adminToken}` } })).json();
+  const agent = new HostwardAgent({
+    server: agentUrl, token: await enrolToken(server), stateDir: join(tmp.dir, "agent-prc4"), authLogs: [], journald: "off", firewall: null, log: quietLog, pollWait: 2000,
+    hostProcesses: { intervalMs: 1000, fastScanMs: 100, connections: false },
+  });
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    await agent.start();
+    await api("/api/v1/settings/proactive-defence", "PUT", { enabled: true, assets: {} });
+    const started = Date.now();
+    child = spawn(evil, ["300"], { stdio: "ignore" });
+    const exited = new Promise<number>((resolve) => child!.on("exit", () => resolve(Date.now())));
+    const alert = await waitFor("malicious_process alert", async () => (await api("/api/v1/alerts?type=malicious_process")).items[0], 15_000, 100);
+    assert.equal(alert.status, "blocked", "a precision-defence alert");
+    const killedAt = await Promise.race([exited, new Promise<number>((_, rej) => setTimeout(() => rej(new Error("the process was not killed")), 10_000))]);
+    assert.ok(killedAt - started <= 1000 + 2000, `killed ${killedAt - started} ms after it started (sampling interval 1 s, plus the round trip)`);
+    const action = await waitFor("kill reported", async () => (await api("/api/v1/actions")).items.find((a: { type: string; status: string }) => a.type === "kill_process" && a.status === "succeeded"), 10_000, 100);
+    assert.match(action.result, /kill|SIGKILL/i);
+  } finally {
+    child?.kill("SIGKILL");
+    await agent.stop();
+    await server.close();
+  }
+});
