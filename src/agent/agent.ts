@@ -11,7 +11,8 @@ import { FileTail, JsonFileTailState, recordIdFor, type TailLine } from "./colle
 import type { ParsedLogon } from "./collectors/sshd.parser.ts";
 import { DEFAULT_LOGON_SOURCES, JOURNAL_LOGON_IDENTIFIERS, LogonLineParser, detectFormat, isLineSkip, parseJournalLogon, type LogonFormat } from "./collectors/logon-sources.ts";
 import { collectAccounts } from "./inventory/accounts.ts";
-import { DEFAULT_DNS_SOURCES, DnsLineParser, detectDnsFormat, type DnsFormat } from "./collectors/dns.parser.ts";
+import { DnsLineParser, detectDnsFormat, type DnsFormat } from "./collectors/dns.parser.ts";
+import type { CountingLineParser } from "./collectors/parse-util.ts";
 import { SensitiveFileWatch } from "./collectors/sensitive-files.ts";
 import { ProcessCollector } from "./collectors/processes.ts";
 import { ConnectionCollector } from "./collectors/connections.ts";
@@ -278,18 +279,8 @@ export class HostwardAgent {
     return { ...r, process: { ...r.process, network: { external: true, ip: oldest.ip, port: oldest.port, since: oldest.since, connections: m.size } } };
   }
 
-  async #onDnsLines(path: string, lines: TailLine[]): Promise<void> {
-    const parser = this.#dnsParsers.get(path)!;
-    const year = new Date(this.#clock.now()).getFullYear();
-    parser.ctx.year = year;
-    const records: object[] = [];
-    for (const l of lines) {
-      const p = parser.parse(l.text);
-      if (!p) continue;
-      if (p.ts > this.#clock.now() + DAY) p.ts = new Date(p.ts).setFullYear(year - 1);
-      records.push({ id: recordIdFor(path, l), ...p, log: { file: path, line: l.text.slice(0, 4096) } });
-    }
-    await this.#enqueue(records);
+  #onDnsLines(path: string, lines: TailLine[]): Promise<void> {
+    return this.#onParsed(path, lines, this.#dnsParsers.get(path)!, (records, id, p, log) => records.push({ id, ...p, log }));
   }
 
   async #startCollectors(): Promise<void> {
@@ -363,8 +354,12 @@ export class HostwardAgent {
     for (let i = 1; i < (repeat ?? 1); i++) records.push({ id: `${id}:r${i}`, ...base });
   }
 
-  async #onLines(path: string, lines: TailLine[]): Promise<void> {
-    const parser = this.#parsers.get(path)!;
+  #onLines(path: string, lines: TailLine[]): Promise<void> {
+    return this.#onParsed(path, lines, this.#parsers.get(path)!, (records, id, p, log) => this.#push(records, id, p, log));
+  }
+
+  /** Parses tailed lines into records (counted: parsed, ignored, unknown) and spools them. */
+  async #onParsed<F extends string, C extends { year: number }, R extends { ts: number }>(path: string, lines: TailLine[], parser: CountingLineParser<F, C, R>, add: (records: object[], id: string, p: R, log: { file: string; line: string }) => void): Promise<void> {
     const before = { ...parser.counts };
     const year = new Date(this.#clock.now()).getFullYear();
     parser.ctx.year = year;
@@ -374,7 +369,7 @@ export class HostwardAgent {
       if (!p) continue;
       // a classic stamp has no year: a date ahead of now belongs to last year
       if (p.ts > this.#clock.now() + DAY) p.ts = new Date(p.ts).setFullYear(year - 1);
-      this.#push(records, recordIdFor(path, l), p, { file: path, line: l.text.slice(0, 4096) });
+      add(records, recordIdFor(path, l), p, { file: path, line: l.text.slice(0, 4096) });
     }
     for (const k of ["parsed", "ignored", "unknown"] as const) this.stats.lines[k] += parser.counts[k] - before[k];
     // said on the first unknown line and then every thousand: counted, never fatal

@@ -40,7 +40,7 @@
  */
 import { normalizeIp } from "../../core/index.ts";
 import type { DnsRecord } from "../../protocol/index.ts";
-import { classicStamp, clip, clock, detach, digit, fractionMs, scanEnd, skip, trimmedEnd, two, zoneAt, BAD_ZONE, NO_ZONE, type LineSkip } from "./parse-util.ts";
+import { CountingLineParser, classicStamp, clip, clock, detach, digit, fractionMs, scanEnd, skip, trimmedEnd, two, zoneAt, BAD_ZONE, NO_ZONE, type LineSkip } from "./parse-util.ts";
 
 export type { LineSkip } from "./parse-util.ts";
 
@@ -422,31 +422,9 @@ function isoStamp(s: string, offsetMin: number): number {
 // ---- one source -----------------------------------------------------------------------------
 
 /** Parses the lines of one source and counts what it saw (as LogonLineParser does for logons). */
-export class DnsLineParser {
-  readonly format: DnsFormat;
-  /** Mutable: a collector moves `year` on at the new year and sets `utcOffsetMinutes`. */
-  ctx: DnsLineContext;
-  readonly counts = { parsed: 0, ignored: 0, unknown: 0 };
-  /** Lines not understood, by reason (a small fixed set of texts). */
-  readonly unknownReasons = new Map<string, number>();
-  /** Lines deliberately dropped, by reason. */
-  readonly ignoredReasons = new Map<string, number>();
-
+export class DnsLineParser extends CountingLineParser<DnsFormat, DnsLineContext, ParsedDns> {
   constructor(format: DnsFormat, ctx: DnsLineContext) {
-    this.format = format;
-    this.ctx = ctx;
-  }
-
-  parse(line: string): ParsedDns | null {
-    const r = classifyDnsLine(this.format, line, this.ctx);
-    if (!isDnsSkip(r)) {
-      this.counts.parsed++;
-      return r;
-    }
-    const m = r.skip === "ignored" ? this.ignoredReasons : this.unknownReasons;
-    this.counts[r.skip]++;
-    m.set(r.why, (m.get(r.why) ?? 0) + 1);
-    return null;
+    super(format, ctx, classifyDnsLine);
   }
 }
 

@@ -22,7 +22,7 @@ import { parseVsftpdLine, parseVsftpdMessage } from "./vsftpd.parser.ts";
 import { parseMysqlLine, parseMysqlMessage } from "./mysql.parser.ts";
 import { parseMssqlLine, CONTINUATION as MSSQL_CONTINUATION } from "./mssql.parser.ts";
 import { parseWindowsLine } from "./windows.parser.ts";
-import { isLineSkip, scanEnd, skip, syslogHost, type LineSkip, type ParsedLogon } from "./parse-util.ts";
+import { CountingLineParser, isLineSkip, scanEnd, skip, syslogHost, type LineSkip, type ParsedLogon } from "./parse-util.ts";
 
 export type { LineSkip, ParsedLogon } from "./parse-util.ts";
 export { isLineSkip } from "./parse-util.ts";
@@ -78,31 +78,9 @@ export function parseLogonLine(format: LogonFormat, line: string, ctx: LogonLine
 }
 
 /** Parses the lines of one source and counts what it saw. */
-export class LogonLineParser {
-  readonly format: LogonFormat;
-  /** Mutable: a collector moves `year` on at the new year and sets `utcOffsetMinutes`. */
-  ctx: LogonLineContext;
-  readonly counts = { parsed: 0, ignored: 0, unknown: 0 };
-  /** Lines not understood, by reason (a small fixed set of texts). */
-  readonly unknownReasons = new Map<string, number>();
-  /** Lines deliberately dropped, by reason. */
-  readonly ignoredReasons = new Map<string, number>();
-
+export class LogonLineParser extends CountingLineParser<LogonFormat, LogonLineContext, ParsedLogon> {
   constructor(format: LogonFormat, ctx: LogonLineContext) {
-    this.format = format;
-    this.ctx = ctx;
-  }
-
-  parse(line: string): ParsedLogon | null {
-    const r = classifyLogonLine(this.format, line, this.ctx);
-    if (!isLineSkip(r)) {
-      this.counts.parsed++;
-      return r;
-    }
-    const m = r.skip === "ignored" ? this.ignoredReasons : this.unknownReasons;
-    this.counts[r.skip]++;
-    m.set(r.why, (m.get(r.why) ?? 0) + 1);
-    return null;
+    super(format, ctx, classifyLogonLine);
   }
 }
 

@@ -227,3 +227,35 @@ export function classicStamp(s: string, i: number, year: number, offsetMin: numb
   const t = clock(year, monthAt(s, i), day(s, i + 4), two(s, i + 7), two(s, i + 10), two(s, i + 13));
   return t < 0 ? -1 : t - offsetMin * 60_000;
 }
+
+/** Parses the lines of one source with `classify` and counts what it saw: records, lines deliberately skipped, lines not understood. */
+export class CountingLineParser<F extends string, C, R> {
+  readonly format: F;
+  /** Mutable: a collector moves `year` on at the new year and sets `utcOffsetMinutes`. */
+  ctx: C;
+  readonly counts = { parsed: 0, ignored: 0, unknown: 0 };
+  /** Lines not understood, by reason (a small fixed set of texts). */
+  readonly unknownReasons = new Map<string, number>();
+  /** Lines deliberately dropped, by reason. */
+  readonly ignoredReasons = new Map<string, number>();
+  readonly #classify: (format: F, line: string, ctx: C) => R | LineSkip;
+
+  constructor(format: F, ctx: C, classify: (format: F, line: string, ctx: C) => R | LineSkip) {
+    this.format = format;
+    this.ctx = ctx;
+    this.#classify = classify;
+  }
+
+  parse(line: string): R | null {
+    const r = this.#classify(this.format, line, this.ctx);
+    if ((r as LineSkip).skip === undefined) {
+      this.counts.parsed++;
+      return r as R;
+    }
+    const s = r as LineSkip;
+    const m = s.skip === "ignored" ? this.ignoredReasons : this.unknownReasons;
+    this.counts[s.skip]++;
+    m.set(s.why, (m.get(s.why) ?? 0) + 1);
+    return null;
+  }
+}

@@ -37,7 +37,7 @@ import { createHash } from "node:crypto";
 import { join, posix } from "node:path";
 import { systemClock, type Clock } from "../../core/index.ts";
 import type { FileRecord } from "../../protocol/index.ts";
-import { sshdAuthorizedKeysFiles } from "../inventory/accounts.ts";
+import { expandKeysPath, sshdAuthorizedKeysFiles } from "../inventory/accounts.ts";
 import { clip } from "./parse-util.ts";
 
 /**
@@ -366,7 +366,8 @@ export class SensitiveFileWatch {
       for (const w of (await sshdAuthorizedKeysFiles(this.#root)) ?? []) if (w !== "none" && !tpls.includes(w)) tpls.push(w);
       for (const a of accounts) {
         for (const tpl of tpls) {
-          const p = expandKeysPath(tpl, a.home, a.name, a.uid);
+          const e = expandKeysPath(tpl, a.home, a.name, a.uid);
+          const p = e === null ? null : hostNorm(e);
           if (p) add({ path: p, dir: posix.dirname(p), from: "derived" });
         }
       }
@@ -727,25 +728,6 @@ function shadowNames(keys: string[], verb: string): string {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-/** sshd's %-tokens (%h %u %U %%); a relative path is under the home; null for an unknown token. */
-function expandKeysPath(tpl: string, home: string, user: string, uid: number): string | null {
-  let out = "";
-  for (let i = 0; i < tpl.length; i++) {
-    const c = tpl[i]!;
-    if (c !== "%") {
-      out += c;
-      continue;
-    }
-    const t = tpl[++i];
-    if (t === "%") out += "%";
-    else if (t === "h") out += home;
-    else if (t === "u") out += user;
-    else if (t === "U") out += String(uid);
-    else return null;
-  }
-  return hostNorm(out.startsWith("/") ? out : posix.join(home, out));
-}
 
 /**
  * A file deleted and another created in the same check with the same inode and content is a

@@ -184,8 +184,8 @@ async function readKeyFile(root: string, hostFile: string, limit: number): Promi
   return out;
 }
 
-/** Expands sshd's %-tokens; null for an unknown token (sshd would refuse the file). */
-function expandKeysPath(tpl: string, home: string, user: string, uid: number): string | null {
+/** Expands sshd's %-tokens (%h %u %U %%), a relative path under the home; null for an unknown token (sshd would refuse the file). */
+export function expandKeysPath(tpl: string, home: string, user: string, uid: number): string | null {
   let out = "";
   for (let i = 0; i < tpl.length; i++) {
     const c = tpl[i]!;
