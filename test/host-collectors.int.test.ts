@@ -84,3 +84,53 @@ test("PRC-4 proactive defence kills a process whose hash is on an intel feed wit
     await server.close();
   }
 });
+
+test("MIN-3 MIN-5 a miner found by its name is removed by \"virus detection and removal\": the process is killed and its executable quarantined (encrypted, original path, owner, mode and hash kept)", { timeout: 60_000 }, async () => {
+  const { readFileSync, chmodSync, copyFileSync, existsSync, readdirSync } = await import("node:fs");
+  const { createHash } = await import("node:crypto");
+  const { spawn } = await import("node:child_process");
+  const dir = join(tmp.dir, "var-tmp");
+  mkdirSync(dir, { recursive: true });
+  const miner = join(dir, "xmrig");
+  copyFileSync("/usr/bin/sleep", miner);
+  appendFileSync(miner, Buffer.from(`hostward miner sample ${process.pid}`));
+  chmodSync(miner, 0o750);
+  const sha256 = createHash("sha256").update(readFileSync(miner)).digest("hex");
+  const { server, agentUrl, adminToken } = await startServer({ dataDir: join(tmp.dir, "s-min5") });
+  const api = async (url: string, method = "GET", payload?: object) => (await server.api.inject({ method: method as "GET", url, payload, headers: { authorization: `Bearer ${adminToken}` } })).json();
+  const stateDir = join(tmp.dir, "agent-min5");
+  const agent = new HostwardAgent({
+    server: agentUrl, token: await enrolToken(server), stateDir, authLogs: [], journald: "off", firewall: null, log: quietLog, pollWait: 2000,
+    hostProcesses: { intervalMs: 1000, fastScanMs: 100, connections: false },
+  });
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    await agent.start();
+    // started after the agent: processes running at its start are its baseline, not "new"
+    child = spawn(miner, ["300"], { stdio: "ignore" });
+    const exited = new Promise<void>((resolve) => child!.on("exit", () => resolve()));
+    const alert = await waitFor("mining_program alert", async () => (await api("/api/v1/alerts?type=mining_program")).items.find((a: { evidence: Record<string, unknown> }) => a.evidence["process.pid"] === child!.pid), 15_000, 100);
+    assert.ok((alert.evidence["process.minerReasons"] as string[]).some((r) => /miner name "xmrig"/.test(r)));
+    assert.equal((alert.evidence["process.hash"] as { sha256: string }).sha256, sha256);
+    const handled = await api(`/api/v1/alerts/${alert.id}/handle`, "POST", { action: "virus_removal", remark: "miner" });
+    assert.equal(handled.status, "handled", JSON.stringify(handled));
+    await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error("the miner was not killed")), 10_000))]);
+    await waitFor("quarantined", () => !existsSync(miner), 10_000, 100);
+    const results = await waitFor("both actions reported", async () => {
+      const items = (await api("/api/v1/actions")).items as { type: string; status: string; result: string }[];
+      const mine = items.filter((a) => a.type === "kill_process" || a.type === "quarantine_file");
+      return mine.length === 2 && mine.every((a) => a.status === "succeeded") && mine;
+    }, 10_000, 100);
+    assert.match(results.find((a) => a.type === "quarantine_file")!.result, /quarantined as q-/);
+    const vault = join(stateDir, "quarantine");
+    const meta = readdirSync(vault).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(vault, f), "utf8")));
+    assert.equal(meta.length, 1);
+    assert.deepEqual([meta[0].originalPath, meta[0].sha256, meta[0].mode], [miner, sha256, 0o750]);
+    const blob = readFileSync(join(vault, `${meta[0].id}.bin`));
+    assert.notEqual(createHash("sha256").update(blob).digest("hex"), sha256, "stored encrypted, not as the runnable file");
+  } finally {
+    child?.kill("SIGKILL");
+    await agent.stop();
+    await server.close();
+  }
+});

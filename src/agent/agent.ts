@@ -17,6 +17,7 @@ import { SensitiveFileWatch } from "./collectors/sensitive-files.ts";
 import { ProcessCollector } from "./collectors/processes.ts";
 import { ConnectionCollector } from "./collectors/connections.ts";
 import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
+import { QuarantineVault } from "./actions/quarantine.ts";
 import { cidrContains, isPublicIp, parseCidr, type Cidr } from "../core/index.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
@@ -526,6 +527,7 @@ export class HostwardAgent {
   /** AGT-10: carries out one typed action. */
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
     if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
+    if (a.type === "quarantine_file") return new QuarantineVault(join(this.#o.stateDir, "quarantine")).quarantine(a.params.path, a.params.sha256, this.#clock.now());
     if (a.type === "kill_process") {
       const pc = this.#o.processes ?? this.#procs;
       return pc ? pc.kill(a.params) : { ok: false, message: "process control is off on this agent (no process collector)" };

@@ -138,7 +138,7 @@ export interface IpPolicy {
   lastResult: string | null;
 }
 
-export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process";
+export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file";
 export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 
 /** A typed response action queued for one agent (AGT-10). */
@@ -148,7 +148,7 @@ export interface AgentAction {
   agentId: string;
   type: ActionType;
   /** block_ip/unblock_ip: ip (+ timeoutSeconds); run_baseline: checks. */
-  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string };
+  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string };
   policyId: string | null;
   status: ActionStatus;
   createdAt: number;

@@ -43,7 +43,13 @@ export const killProcessAction = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   }).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction]);
+/** MIN-5 / RSP-2: move a file into the agent's encrypted quarantine vault, if it still has this hash. */
+export const quarantineFileAction = z.object({
+  id: z.string(),
+  type: z.literal("quarantine_file"),
+  params: z.object({ path: z.string().min(1).max(4096).regex(/^\//, "an absolute path"), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

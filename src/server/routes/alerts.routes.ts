@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { normalizeIp, parseDuration, UserError, ErrorCodes, SEVERITIES, type Alert, type AlertQuery, type Store } from "../../core/index.ts";
+import { newId, normalizeIp, parseDuration, type AgentAction, UserError, ErrorCodes, SEVERITIES, type Alert, type AlertQuery, type Store } from "../../core/index.ts";
 import { transition, whitelistAlert, unwhitelistAlert, STANDARD_FIELDS } from "../../alerting/index.ts";
 import { principal, auditFor, type Principal } from "../auth.ts";
 import { alertDto, alertSchema, blockDuration, errorSchema, iso, type RouteDeps } from "./common.ts";
@@ -36,7 +36,7 @@ function decodeCursor(c: string): { lastSeen: number; id: string } {
 }
 
 const handleBody = z.object({
-  action: z.enum(["block", "ignore", "mark_handled", "whitelist"]).describe("ALR-8"),
+  action: z.enum(["block", "ignore", "mark_handled", "whitelist", "virus_removal"]).describe("ALR-8. virus_removal (MIN-5): kill the alert's process and quarantine its executable."),
   duration: blockDuration.optional().describe("For block: 6h, 12h, 1d, 7d or permanent (default 12h)."),
   scope: z.enum(["asset", "all"]).default("asset").describe("For whitelist: this asset only, or all assets (present and future)."),
   remark: z.string().max(1000).default(""),
@@ -72,6 +72,21 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
         return { alert: await transition(tx, a, "handled", { ...ch, how: "ignored" }, now), wake: null };
       case "mark_handled":
         return { alert: await transition(tx, a, "handled", { ...ch, how: "marked handled" }, now), wake: null };
+      case "virus_removal": {
+        // MIN-5: kill the process (the agent checks it still is that process) and quarantine its executable (the agent checks the hash)
+        const ev = a.evidence;
+        const pid = ev["process.pid"], start = ev["process.start"];
+        const exe = typeof ev["process.executable"] === "string" ? (ev["process.executable"] as string).replace(/ \(deleted\)$/, "") : null;
+        const sha256 = (ev["process.hash"] as { sha256?: string } | undefined)?.sha256;
+        if (typeof pid !== "number" || typeof start !== "number" || !exe || !sha256) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert names no process with its start time, executable and hash: virus removal needs them");
+        const base = { accountId: p.accountId, agentId: a.assetId, policyId: null, status: "queued" as const, createdAt: now, sentAt: null, finishedAt: null, result: null };
+        const kill: AgentAction = { ...base, id: newId("act", now), type: "kill_process", params: { pid, start, sha256 } };
+        const quarantine: AgentAction = { ...base, id: newId("act", now), type: "quarantine_file", params: { path: exe, sha256 } };
+        await tx.actions.insert(kill);
+        await tx.actions.insert(quarantine);
+        const how = `virus detection and removal: kill process ${pid} (${kill.id}), quarantine ${exe} (${quarantine.id})`;
+        return { alert: await transition(tx, a, "handled", { ...ch, how }, now, { response: how }), wake: a.assetId };
+      }
       case "block": {
         if (!a.sourceIp) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert has no source address to block");
         const d = b.duration ?? "12h";

@@ -71,6 +71,9 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
                     {DURATIONS.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
                   </select>
                   <Button kind="danger" disabled={busy || !a.source.ip} onClick={() => void handle(`Blocked ${a.source.ip} for ${duration}`, { action: "block", duration })} title={a.source.ip ? `Block ${a.source.ip} on ${hostOf(a.assetId)}` : "No source address"}>Block source</Button>
+                  {typeof a.evidence["process.pid"] === "number" && typeof a.evidence["process.start"] === "number" && (a.evidence["process.hash"] as { sha256?: string } | undefined)?.sha256 && (
+                    <Button kind="danger" disabled={busy} data-testid="virus-removal" onClick={() => void handle("Virus removal queued: the process is killed and its executable quarantined", { action: "virus_removal" })} title="MIN-5: kill the process and quarantine its executable">Virus removal</Button>
+                  )}
                   <Button disabled={busy} onClick={() => void handle("Ignored", { action: "ignore" })}>Ignore</Button>
                   <Button disabled={busy} onClick={() => void handle("Marked handled", { action: "mark_handled" })}>Mark handled</Button>
                 </div>
