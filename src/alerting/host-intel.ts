@@ -1,4 +1,4 @@
-import { isPublicIp, type IndicatorReader, type IntelMatch, type Store } from "../core/index.ts";
+import { cidrContains, isPublicIp, parseCidr, type Cidr, type IndicatorReader, type IntelMatch, type Store } from "../core/index.ts";
 
 type Rec = { kind: string; ts: number; [k: string]: unknown };
 type Obj = Record<string, unknown>;
@@ -21,8 +21,11 @@ function first(ms: IntelMatch[], cats: Set<string>): IntelMatch | undefined {
  */
 export class HostIntel {
   readonly #i: () => IndicatorReader;
-  constructor(indicators: () => IndicatorReader) {
+  readonly #external: Cidr[];
+  /** `externalNets`: networks judged like public addresses (default none). */
+  constructor(indicators: () => IndicatorReader, externalNets: string[] = []) {
     this.#i = indicators;
+    this.#external = externalNets.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
   }
 
   apply(_tx: Store, r: Rec): Rec {
@@ -77,7 +80,7 @@ export class HostIntel {
     const d = r.destination as { ip: string; port: number };
     const dir = (r.network as { direction?: string } | undefined)?.direction;
     // for an inbound connection the remote end is the "destination" the agent reports
-    if (dir === "listening" || !isPublicIp(d.ip)) return r;
+    if (dir === "listening" || !(isPublicIp(d.ip) || this.#external.some((c) => cidrContains(c, d.ip)))) return r;
     const ms = i.ip(d.ip);
     const reasons: string[] = [];
     const pool = first(ms, MINING);

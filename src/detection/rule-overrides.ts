@@ -8,6 +8,7 @@ export const ruleOverride = z
     enabled: z.boolean().optional().describe("false switches the rule off for this account."),
     count: z.number().int().min(1).max(100_000).optional().describe("Threshold rules: how many (distinct) matches fire."),
     window: durationSchema.optional().describe("Threshold rules: within how long, e.g. \"10m\", \"6h\"."),
+    sustainFor: durationSchema.optional().describe("Sustained rules (MIN-1): how long matching samples must keep coming, e.g. \"5m\"."),
   })
   .strict();
 export type RuleOverride = z.infer<typeof ruleOverride>;
@@ -21,8 +22,9 @@ export function applyRuleOverrides(rules: readonly Rule[], o: RuleOverrides): Ru
     const x = o[r.id];
     if (!x) return r;
     const out: Rule = { ...r, enabled: x.enabled ?? r.enabled };
-    if (r.threshold && (x.count !== undefined || x.window !== undefined)) {
+    if (r.threshold && (x.count !== undefined || x.window !== undefined || x.sustainFor !== undefined)) {
       out.threshold = { ...r.threshold, count: x.count ?? r.threshold.count, window: x.window ?? r.threshold.window };
+      if (r.threshold.sustain && x.sustainFor !== undefined) out.threshold.sustain = { ...r.threshold.sustain, for: x.sustainFor };
     }
     return out;
   });

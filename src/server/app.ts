@@ -95,7 +95,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     reputation: deps.reputation ?? intelService,
   });
   const ingest = new IngestService({
-    store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators), blockFor: () => config.defence.blockFor,
+    store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators, config.externalNets), blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
   const warmed = await ingest.warm();

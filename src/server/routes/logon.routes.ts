@@ -264,7 +264,8 @@ export async function logonRoutes(root: FastifyInstance, deps: RouteDeps): Promi
     const rule = deps.rules.find((r) => r.id === req.params.id);
     if (!rule) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no rule ${req.params.id}`);
     const { reset, ...change } = req.body;
-    if (!rule.threshold && (change.count !== undefined || change.window !== undefined)) throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, `${rule.id} has no threshold to change`);
+    if (!rule.threshold && (change.count !== undefined || change.window !== undefined || change.sustainFor !== undefined)) throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, `${rule.id} has no threshold to change`);
+    if (change.sustainFor !== undefined && !rule.threshold?.sustain) throw new UserError("invalid", ErrorCodes.REQUEST_INVALID, `${rule.id} is not a sustained rule`);
     const all = (await store.accountSettings.get<RuleOverrides>(p.accountId, RULE_OVERRIDES_KEY)) ?? {};
     const next = reset ? undefined : { ...all[rule.id], ...change };
     if (next) all[rule.id] = next;

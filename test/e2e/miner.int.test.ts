@@ -1,0 +1,125 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HostwardAgent } from "../../src/agent/index.ts";
+import { tempDir, startServer, enrolToken, waitFor, quietLog } from "../helpers.ts";
+import { canRunNetns, ip, wire } from "./netns.ts";
+import type { HostwardServer } from "../../src/server/index.ts";
+
+/**
+ * MIN-1 … MIN-3, MIN-5 for real: a fake stratum pool on a namespace host (10.77.5.2:3333)
+ * and the project's own small miner on this host — a copy of bash named `minerd` that holds
+ * a stratum JSON-RPC session (mining.subscribe, mining.authorize) and burns a core. The
+ * agent's real process and connection collectors report it; the server raises the mining
+ * program, pool and sustained-CPU alerts (the CPU window shortened to 10 s through the
+ * account's rule settings); "virus detection and removal" kills it and quarantines the file.
+ * The namespace network is declared external (`externalNets`): private ranges are never
+ * judged as pools otherwise.
+ */
+const skip = canRunNetns();
+const id = process.pid % 100000;
+const POOL_NS = `hw-pool-${id}`, ROOT_IF = `hwpl${id}`, POOL_IF = `hwpm${id}`;
+const POOL = "10.77.5.2";
+
+let tmp: ReturnType<typeof tempDir>;
+let server: HostwardServer;
+const procs: ChildProcess[] = [];
+
+before(() => {
+  if (skip) return;
+  tmp = tempDir("hw-miner-");
+  ip("netns", "add", POOL_NS);
+  wire({ ns: null, ifname: ROOT_IF, addrs: ["10.77.5.1/24"] }, { ns: POOL_NS, ifname: POOL_IF, addrs: [`${POOL}/24`] });
+});
+
+after(async () => {
+  if (skip) return;
+  for (const p of procs) {
+    try {
+      if (p.pid) process.kill(-p.pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
+  await server?.close();
+  try { ip("netns", "del", POOL_NS); } catch { /* gone */ }
+  try { ip("link", "del", ROOT_IF); } catch { /* gone with the namespace */ }
+  tmp?.cleanup();
+});
+
+/** A stratum pool that answers subscribe and authorize, sends a job, and writes down what it was asked. */
+const POOL_JS = (log: string) => `
+const fs = require("fs");
+require("net").createServer((s) => {
+  let buf = "";
+  s.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\\n")) >= 0) {
+      const line = buf.slice(0, i); buf = buf.slice(i + 1);
+      let m; try { m = JSON.parse(line); } catch { continue; }
+      fs.appendFileSync(${JSON.stringify(log)}, m.method + "\\n");
+      if (m.method === "mining.subscribe") s.write(JSON.stringify({ id: m.id, result: [[["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"]], "08000002", 4], error: null }) + "\\n");
+      if (m.method === "mining.authorize") {
+        s.write(JSON.stringify({ id: m.id, result: true, error: null }) + "\\n");
+        s.write(JSON.stringify({ id: null, method: "mining.notify", params: ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000", "01000000", "ffffffff", [], "00000002", "1c2ac4af", "504e86b9", false] }) + "\\n");
+      }
+    }
+  });
+}).listen(3333, ${JSON.stringify(POOL)});
+`;
+
+test("MIN-1 MIN-2 MIN-3 MIN-5 a miner holding a stratum session and burning a core raises the mining, pool and sustained-CPU alerts; virus removal kills it and quarantines the file", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const poolLog = join(tmp.dir, "pool.log");
+  writeFileSync(poolLog, "");
+  procs.push(spawn("ip", ["netns", "exec", POOL_NS, process.execPath, "-e", POOL_JS(poolLog)], { stdio: "ignore", detached: true }));
+  let adminToken: string, agentUrl: string;
+  ({ server, adminToken, agentUrl } = await startServer({ dataDir: join(tmp.dir, "server"), overrides: { externalNets: ["10.77.5.0/24"] } }));
+  const api = async (url: string, method = "GET", payload?: object) => (await server.api.inject({ method: method as "GET", url, payload, headers: { authorization: `Bearer ${adminToken}` } })).json();
+  // the test's shortened CPU window: 10 s of samples at ≥ 80 % (the shipped rule says 5 min)
+  const o = await api("/api/v1/detection/rules/hw-mining-cpu", "PATCH", { sustainFor: "10s" });
+  assert.deepEqual(o.override, { sustainFor: 10_000 });
+  const stateDir = join(tmp.dir, "agent");
+  const agent = new HostwardAgent({
+    server: agentUrl, token: await enrolToken(server), stateDir, authLogs: [], journald: "off", firewall: null, log: quietLog, pollWait: 2000,
+    hostProcesses: { intervalMs: 1000, fastScanMs: 100, seenEveryMs: 1000, externalNets: ["10.77.5.0/24"] },
+  });
+  const miner = join(tmp.dir, "minerd");
+  copyFileSync("/usr/bin/bash", miner);
+  chmodSync(miner, 0o755);
+  try {
+    await agent.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const script = [
+      `exec 3<>/dev/tcp/${POOL}/3333`,
+      `printf '%s\\n' '{"id":1,"method":"mining.subscribe","params":["hostward-test-miner/1.0"]}' >&3`,
+      "read -r -u 3 reply",
+      `printf '%s\\n' '{"id":2,"method":"mining.authorize","params":["44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A","x"]}' >&3`,
+      "read -r -u 3 reply",
+      "while :; do :; done",
+    ].join("; ");
+    const child = spawn(miner, ["-c", script, "minerd", "-o", `stratum+tcp://${POOL}:3333`, "-u", "44AFFq5kSiGBoZ4N", "--donate-level", "1"], { stdio: "ignore", detached: true });
+    procs.push(child);
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    await waitFor("the pool saw subscribe and authorize", () => /mining\.subscribe\nmining\.authorize\n/.test(readFileSync(poolLog, "utf8")), 10_000, 100);
+
+    const alertOf = (type: string) => waitFor(`${type} alert`, async () => (await api(`/api/v1/alerts?type=${type}`)).items[0], 30_000, 200);
+    const program = await alertOf("mining_program");
+    assert.ok((program.evidence["process.minerReasons"] as string[]).length > 0);
+    const pool = await alertOf("mining_pool");
+    assert.equal(pool.evidence["destination.ip"], POOL);
+    assert.match(String((pool.evidence["destination.poolReasons"] as string[])[0]), /stratum port 3333/);
+    const busy = await alertOf("mining_behaviour");
+    assert.ok((busy.evidence["process.cpu"] as { pct: number }).pct >= 80, JSON.stringify(busy.evidence["process.cpu"]));
+    assert.equal((busy.evidence["process.network"] as { ip: string }).ip, POOL, "the sustained-CPU alert names the external endpoint it keeps talking to");
+    t.diagnostic(`alerts: ${program.type}, ${pool.type}, ${busy.type} (CPU ${(busy.evidence["process.cpu"] as { pct: number }).pct} %)`);
+
+    // MIN-5: virus detection and removal
+    const handled = await api(`/api/v1/alerts/${busy.id}/handle`, "POST", { action: "virus_removal" });
+    assert.equal(handled.status, "handled", JSON.stringify(handled));
+    await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error("the miner was not killed")), 10_000))]);
+    await waitFor("the executable quarantined", () => !existsSync(miner), 10_000, 100);
+  } finally {
+    await agent.stop();
+  }
+});
