@@ -5,7 +5,7 @@ import { copyFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { HostwardAgent } from "../../src/agent/index.ts";
 import { tempDir, startServer, enrolToken, waitFor, quietLog } from "../helpers.ts";
-import { canRunNetns, ip, wire } from "./netns.ts";
+import { canRunNetns, namespaceHost } from "./netns.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -19,31 +19,23 @@ import type { HostwardServer } from "../../src/server/index.ts";
  * judged as pools otherwise.
  */
 const skip = canRunNetns();
-const id = process.pid % 100000;
-const POOL_NS = `hw-pool-${id}`, ROOT_IF = `hwpl${id}`, POOL_IF = `hwpm${id}`;
-const POOL = "10.77.5.2";
+const poolHost = namespaceHost("pool", 5);
+const POOL = poolHost.hostIp;
 
 let tmp: ReturnType<typeof tempDir>;
 let server: HostwardServer;
-const procs: ChildProcess[] = [];
+const procs: ChildProcess[] = poolHost.procs;
 
 before(() => {
   if (skip) return;
   tmp = tempDir("hw-miner-");
-  ip("netns", "add", POOL_NS);
-  wire({ ns: null, ifname: ROOT_IF, addrs: ["10.77.5.1/24"] }, { ns: POOL_NS, ifname: POOL_IF, addrs: [`${POOL}/24`] });
+  poolHost.setup();
 });
 
 after(async () => {
   if (skip) return;
-  for (const p of procs) {
-    try {
-      if (p.pid) process.kill(-p.pid, "SIGKILL");
-    } catch { /* gone */ }
-  }
+  poolHost.teardown();
   await server?.close();
-  try { ip("netns", "del", POOL_NS); } catch { /* gone */ }
-  try { ip("link", "del", ROOT_IF); } catch { /* gone with the namespace */ }
   tmp?.cleanup();
 });
 
@@ -72,7 +64,7 @@ require("net").createServer((s) => {
 test("MIN-1 MIN-2 MIN-3 MIN-5 a miner holding a stratum session and burning a core raises the mining, pool and sustained-CPU alerts; virus removal kills it and quarantines the file", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
   const poolLog = join(tmp.dir, "pool.log");
   writeFileSync(poolLog, "");
-  procs.push(spawn("ip", ["netns", "exec", POOL_NS, process.execPath, "-e", POOL_JS(poolLog)], { stdio: "ignore", detached: true }));
+  procs.push(spawn("ip", ["netns", "exec", poolHost.ns, process.execPath, "-e", POOL_JS(poolLog)], { stdio: "ignore", detached: true }));
   let adminToken: string, agentUrl: string;
   ({ server, adminToken, agentUrl } = await startServer({ dataDir: join(tmp.dir, "server"), overrides: { externalNets: ["10.77.5.0/24"] } }));
   const api = async (url: string, method = "GET", payload?: object) => (await server.api.inject({ method: method as "GET", url, payload, headers: { authorization: `Bearer ${adminToken}` } })).json();

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync, type ChildProcess } from "node:child_process";
 
 /** Test hosts made of network namespaces and veth pairs, on 10.77.0.0/16 only. */
 export function canRunNetns(): string | null {
@@ -43,4 +43,31 @@ export function wire(a: { ns: string | null; ifname: string; addrs: string[] }, 
     for (const addr of end.addrs) ip(...n, "addr", "add", addr, "dev", end.ifname);
     ip(...n, "link", "set", end.ifname, "up");
   }
+}
+
+/**
+ * One namespace host wired to the root namespace (`/24`s of 10.77.N.0: root .1, host .2),
+ * with the processes a test starts in it: `teardown` kills them (their process groups),
+ * deletes the namespace and the root end of the pair.
+ */
+export function namespaceHost(name: string, net: number): { ns: string; rootIp: string; hostIp: string; procs: ChildProcess[]; setup(): void; teardown(): void } {
+  const id = process.pid % 100000;
+  const ns = `hw-${name}-${id}`, rootIf = `hw${name.slice(0, 2)}r${id}`, hostIf = `hw${name.slice(0, 2)}h${id}`;
+  const procs: ChildProcess[] = [];
+  return {
+    ns, rootIp: `10.77.${net}.1`, hostIp: `10.77.${net}.2`, procs,
+    setup() {
+      ip("netns", "add", ns);
+      wire({ ns: null, ifname: rootIf, addrs: [`10.77.${net}.1/24`] }, { ns, ifname: hostIf, addrs: [`10.77.${net}.2/24`] });
+    },
+    teardown() {
+      for (const p of procs) {
+        try {
+          if (p.pid) process.kill(-p.pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+      try { ip("netns", "del", ns); } catch { /* gone */ }
+      try { ip("link", "del", rootIf); } catch { /* gone with the namespace */ }
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { HostwardAgent } from "../../src/agent/index.ts";
 import { tempDir, startServer, enrolToken, waitFor, quietLog } from "../helpers.ts";
-import { canRunNetns, ip, wire } from "./netns.ts";
+import { canRunNetns, namespaceHost } from "./netns.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -16,41 +16,32 @@ import type { HostwardServer } from "../../src/server/index.ts";
  *   root 10.77.4.1 ── veth ── 10.77.4.2 atk (listener on 4444)
  */
 const skip = canRunNetns();
-const id = process.pid % 100000;
-const ATK = `hw-rsa-${id}`, ROOT_IF = `hwrs${id}`, ATK_IF = `hwrt${id}`;
-const LISTENER = "10.77.4.2";
+const atk = namespaceHost("rsa", 4);
+const LISTENER = atk.hostIp;
 
 let tmp: ReturnType<typeof tempDir>;
 let server: HostwardServer;
-let adminToken = "";
-const procs: ChildProcess[] = [];
+const procs: ChildProcess[] = atk.procs;
 
 before(() => {
   if (skip) return;
   tmp = tempDir("hw-rs-");
-  ip("netns", "add", ATK);
-  wire({ ns: null, ifname: ROOT_IF, addrs: ["10.77.4.1/24"] }, { ns: ATK, ifname: ATK_IF, addrs: [`${LISTENER}/24`] });
+  atk.setup();
 });
 
 after(async () => {
   if (skip) return;
-  for (const p of procs) {
-    try {
-      if (p.pid) process.kill(-p.pid, "SIGKILL");
-    } catch { /* gone */ }
-  }
+  atk.teardown();
   await server?.close();
-  try { ip("netns", "del", ATK); } catch { /* gone */ }
-  try { ip("link", "del", ROOT_IF); } catch { /* gone with the namespace */ }
   tmp?.cleanup();
 });
 
 test("PRC-2 AGT-3 AGT-4 a real shell connected back to a listener on a namespace host is detected as a reverse shell, with its process tree and connection", { skip: skip ?? false, timeout: 60_000 }, async () => {
-  let agentUrl: string;
+  let agentUrl: string, adminToken: string;
   ({ server, adminToken, agentUrl } = await startServer({ dataDir: join(tmp.dir, "server") }));
   const api = async (url: string) => (await server.api.inject({ url, headers: { authorization: `Bearer ${adminToken}` } })).json();
   // the attacker's listener: accepts one connection and keeps it open
-  const listener = spawn("ip", ["netns", "exec", ATK, process.execPath, "-e", `require("net").createServer((s) => { s.write("id\\n"); setInterval(() => {}, 1000); }).listen(4444, "${LISTENER}")`], { stdio: "ignore", detached: true });
+  const listener = spawn("ip", ["netns", "exec", atk.ns, process.execPath, "-e", `require("net").createServer((s) => { s.write("id\\n"); setInterval(() => {}, 1000); }).listen(4444, "${LISTENER}")`], { stdio: "ignore", detached: true });
   procs.push(listener);
   const agent = new HostwardAgent({
     server: agentUrl, token: await enrolToken(server), stateDir: join(tmp.dir, "agent"), authLogs: [], journald: "off", firewall: null, log: quietLog, pollWait: 2000,
