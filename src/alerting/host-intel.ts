@@ -1,4 +1,4 @@
-import { cidrContains, isPublicIp, parseCidr, type Cidr, type IndicatorReader, type IntelMatch, type Store } from "../core/index.ts";
+import { cidrContains, isPublicIp, parseCidr, type Cidr, type IndicatorReader, type IntelMatch } from "../core/index.ts";
 
 type Rec = { kind: string; ts: number; [k: string]: unknown };
 type Obj = Record<string, unknown>;
@@ -28,7 +28,7 @@ export class HostIntel {
     this.#external = externalNets.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
   }
 
-  apply(_tx: Store, r: Rec): Rec {
+  apply(r: Rec): Rec {
     switch (r.kind) {
       case "process":
         return this.#process(r);

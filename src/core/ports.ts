@@ -38,6 +38,8 @@ export interface TelemetryStore {
   count(agentId?: string): Promise<number>;
   /** Records with ts >= since, oldest first (used to warm detection state after a restart). */
   since(since: number, limit: number): Promise<StoredRecord[]>;
+  /** An agent's newest records of one kind, newest first, no total counted (AGT-3/AGT-4 views). */
+  recent(agentId: string, kind: string, limit: number): Promise<StoredRecord[]>;
   /** Records of the account's agents. */
   list(accountId: string, q: { agentId?: string; kind?: string; limit: number; offset: number }): Promise<Page<StoredRecord>>;
 }

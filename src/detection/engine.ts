@@ -402,7 +402,7 @@ export class DetectionEngine {
     const evidence: Record<string, unknown> = { service: r.service, "source.ip": recordIp };
     for (const e of c.evidence) {
       const v = e.get(r);
-      if (v !== undefined) evidence[e.path] = e.path === "asset.id" ? input.assetId : v;
+      if (v !== undefined) evidence[e.path] = v;
     }
     if (g) {
       // shared snapshots (copy-on-write in the group): do not mutate

@@ -1,1 +1,2 @@
 export * from "./ip-policy-service.ts";
+export * from "./agent-actions.ts";

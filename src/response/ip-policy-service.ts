@@ -1,3 +1,4 @@
+import { queueAgentAction } from "./agent-actions.ts";
 import { cidrContains, newId, parseCidr, type AgentAction, type Cidr, type IpPolicy, type Store, UserError, ErrorCodes } from "../core/index.ts";
 
 export interface BlockRequest {
@@ -149,8 +150,6 @@ export class IpPolicyService {
   async #queue(tx: Store, p: IpPolicy, type: "block_ip" | "unblock_ip", now: number): Promise<AgentAction> {
     const params: AgentAction["params"] = { ip: p.ip };
     if (type === "block_ip" && p.expiresAt !== null) params.timeoutSeconds = Math.max(1, Math.ceil((p.expiresAt - now) / 1000));
-    const action: AgentAction = { id: newId("act", now), accountId: p.accountId, agentId: p.assetId, type, params, policyId: p.id, status: "queued", createdAt: now, sentAt: null, finishedAt: null, result: null };
-    await tx.actions.insert(action);
-    return action;
+    return queueAgentAction(tx, { accountId: p.accountId, agentId: p.assetId, type, params, policyId: p.id }, now);
   }
 }

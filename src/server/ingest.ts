@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import { newId, type Agent, type AgentAction, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
+import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
 import { applyDetection, applyWhitelists, isWhitelisted, transition, type HostIntel, type LogonIntel } from "../alerting/index.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
-import type { IpPolicyService } from "../response/index.ts";
+import { proactiveDefenceOn, queueAgentAction, type IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface IngestDeps {
@@ -23,14 +23,6 @@ export interface IngestDeps {
   hostIntel?: HostIntel;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
   enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
-}
-
-/** PRC-4: the account's proactive-defence switch, overridden per asset. */
-export const PROACTIVE_KEY = "defence.proactive";
-export interface ProactiveSetting { enabled: boolean; assets: Record<string, boolean> }
-export async function proactiveDefenceOn(tx: Store, accountId: string, assetId: string): Promise<boolean> {
-  const s = await tx.accountSettings.get<ProactiveSetting>(accountId, PROACTIVE_KEY);
-  return s?.assets[assetId] ?? s?.enabled ?? false;
 }
 
 /**
@@ -122,7 +114,7 @@ export class IngestService {
         for (const r of fresh) {
           let record = r.body as { kind: string; ts: number };
           if (this.#deps.intel) record = await this.#deps.intel.apply(tx, agent.accountId, agent.id, record, now);
-          if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(tx, record);
+          if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(record);
           const detections = engine.process({ assetId: agent.id, accountId: agent.accountId, record });
           for (const d of detections) await this.#onDetection(tx, agent.accountId, d, now, notifyAgents);
         }
@@ -157,8 +149,7 @@ export class IngestService {
       const pid = d.evidence["process.pid"], start = d.evidence["process.start"];
       const sha256 = (d.evidence["process.hash"] as { sha256?: string } | undefined)?.sha256;
       if (typeof pid === "number" && typeof start === "number") {
-        const action: AgentAction = { id: newId("act", now), accountId, agentId: d.assetId, type: "kill_process", params: { pid, start, ...(sha256 ? { sha256 } : {}) }, policyId: null, status: "queued", createdAt: now, sentAt: null, finishedAt: null, result: null };
-        await tx.actions.insert(action);
+        const action = await queueAgentAction(tx, { accountId, agentId: d.assetId, type: "kill_process", params: { pid, start, ...(sha256 ? { sha256 } : {}) } }, now);
         notifyAgents.add(d.assetId);
         await transition(tx, alert, "blocked", { actor: "proactive-defence", how: `process ${pid} killed on sight (action ${action.id})` }, now, { response: `kill_process queued (${action.id})`, handledHow: `killed by proactive defence (action ${action.id})` });
         this.#deps.metrics.inc("hostward_processes_killed_total", 1);

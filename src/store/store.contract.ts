@@ -62,6 +62,13 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.deepEqual((await s.telemetry.since(0, 10)).map((r) => r.body), [{ id: "r1", n: 1 }, { id: "r2", n: 1 }, { id: "r3", n: 1 }, { id: "r1", n: 1 }]);
     });
 
+    test("AGT-3 AGT-4 telemetry: an agent's newest records of one kind, newest first", async () => {
+      await s.telemetry.insertNew([rec("p1", 10), rec("p2", 30), rec("p3", 20), { ...rec("p4", 40), kind: "connection" }, { ...rec("p5", 50), agentId: "ag2" }]);
+      assert.deepEqual((await s.telemetry.recent("ag1", "logon", 2)).map((r) => r.id), ["p2", "p3"]);
+      assert.deepEqual((await s.telemetry.recent("ag1", "connection", 10)).map((r) => r.id), ["p4"]);
+      assert.deepEqual(await s.telemetry.recent("ag3", "logon", 10), []);
+    });
+
     test("ALR-2 ALR-3 alerts: findOpen ignores expired ones, update persists", async () => {
       await s.alerts.insert(alert());
       const open = (await s.alerts.findOpen("a1", "ssh_brute_force:203.0.113.9"))!;

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { newId, normalizeIp, parseDuration, type AgentAction, UserError, ErrorCodes, SEVERITIES, type Alert, type AlertQuery, type Store } from "../../core/index.ts";
+import { normalizeIp, parseDuration, UserError, ErrorCodes, SEVERITIES, type Alert, type AlertQuery, type Store } from "../../core/index.ts";
 import { transition, whitelistAlert, unwhitelistAlert, STANDARD_FIELDS } from "../../alerting/index.ts";
+import { queueAgentAction } from "../../response/index.ts";
 import { principal, auditFor, type Principal } from "../auth.ts";
 import { alertDto, alertSchema, blockDuration, errorSchema, iso, type RouteDeps } from "./common.ts";
 
@@ -79,11 +80,9 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
         const exe = typeof ev["process.executable"] === "string" ? (ev["process.executable"] as string).replace(/ \(deleted\)$/, "") : null;
         const sha256 = (ev["process.hash"] as { sha256?: string } | undefined)?.sha256;
         if (typeof pid !== "number" || typeof start !== "number" || !exe || !sha256) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert names no process with its start time, executable and hash: virus removal needs them");
-        const base = { accountId: p.accountId, agentId: a.assetId, policyId: null, status: "queued" as const, createdAt: now, sentAt: null, finishedAt: null, result: null };
-        const kill: AgentAction = { ...base, id: newId("act", now), type: "kill_process", params: { pid, start, sha256 } };
-        const quarantine: AgentAction = { ...base, id: newId("act", now), type: "quarantine_file", params: { path: exe, sha256 } };
-        await tx.actions.insert(kill);
-        await tx.actions.insert(quarantine);
+        // queued in this order: the agent kills before it moves the file
+        const kill = await queueAgentAction(tx, { accountId: p.accountId, agentId: a.assetId, type: "kill_process", params: { pid, start, sha256 } }, now);
+        const quarantine = await queueAgentAction(tx, { accountId: p.accountId, agentId: a.assetId, type: "quarantine_file", params: { path: exe, sha256 } }, now);
         const how = `virus detection and removal: kill process ${pid} (${kill.id}), quarantine ${exe} (${quarantine.id})`;
         return { alert: await transition(tx, a, "handled", { ...ch, how }, now, { response: how }), wake: a.assetId };
       }

@@ -25,10 +25,10 @@ export async function hostRoutes(root: FastifyInstance, deps: RouteDeps): Promis
   }, async (req) => {
     const p = principal(req);
     await asset(p.accountId, req.params.id);
-    const page = await store.telemetry.list(p.accountId, { agentId: req.params.id, kind: "process", limit: SCAN, offset: 0 });
+    const records = await store.telemetry.recent(req.params.id, "process", SCAN);
     const seen = new Set<string>();
     const items = [];
-    for (const r of page.items) {
+    for (const r of records) {
       const b = r.body as { event: { action: string }; process: { pid: number; start?: number }; session?: unknown };
       const key = `${b.process.pid}:${b.process.start ?? ""}`;
       if (seen.has(key)) continue;
@@ -50,10 +50,10 @@ export async function hostRoutes(root: FastifyInstance, deps: RouteDeps): Promis
   }, async (req) => {
     const p = principal(req);
     await asset(p.accountId, req.params.id);
-    const page = await store.telemetry.list(p.accountId, { agentId: req.params.id, kind: "connection", limit: SCAN, offset: 0 });
+    const records = await store.telemetry.recent(req.params.id, "connection", SCAN);
     const seen = new Set<string>();
     const items = [];
-    for (const r of page.items) {
+    for (const r of records) {
       const b = r.body as { event: { action: string }; network: { transport: string }; source: { ip: string; port: number }; destination: { ip: string; port: number }; process?: unknown; firstSeen: number; lastSeen: number };
       const key = `${b.network.transport} ${b.source.ip}:${b.source.port} ${b.destination.ip}:${b.destination.port}`;
       if (seen.has(key)) continue;

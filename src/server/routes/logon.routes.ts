@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { newId, parseCidr, UserError, ErrorCodes, LOGON_FACTORS, type AgentAction, type LogonApproval, type LogonFactor } from "../../core/index.ts";
+import { newId, parseCidr, UserError, ErrorCodes, LOGON_FACTORS, type LogonApproval, type LogonFactor } from "../../core/index.ts";
 import { AUTO_UPDATE_KEY, DEFAULT_AUTO_UPDATE } from "../../alerting/index.ts";
+import { queueAgentAction } from "../../response/index.ts";
 import { parseTimeRange, backdoorReasons, LEARNING_WINDOW_MS, RULE_OVERRIDES_KEY, ruleOverride, type AutoUpdate, type RuleOverrides } from "../../detection/index.ts";
 import { inventoryAccount } from "../../protocol/index.ts";
 import { principal, auditFor } from "../auth.ts";
@@ -191,8 +192,7 @@ export async function logonRoutes(root: FastifyInstance, deps: RouteDeps): Promi
     const queued = await store.transaction(async (tx) => {
       const out = [];
       for (const assetId of ids) {
-        const action: AgentAction = { id: newId("act", now), accountId: p.accountId, agentId: assetId, type: "run_baseline", params: { checks: req.body.checks }, policyId: null, status: "queued", createdAt: now, sentAt: null, finishedAt: null, result: null };
-        await tx.actions.insert(action);
+        const action = await queueAgentAction(tx, { accountId: p.accountId, agentId: assetId, type: "run_baseline", params: { checks: req.body.checks } }, now);
         out.push({ assetId, actionId: action.id });
       }
       return out;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { newId, normalizeIp, parseCidr, parseDuration, UserError, ErrorCodes } from "../../core/index.ts";
 import { principal, auditFor } from "../auth.ts";
 import { blockDuration, errorSchema, iso, pageQuery, policyDto, policySchema, type RouteDeps } from "./common.ts";
-import { PROACTIVE_KEY, type ProactiveSetting } from "../ingest.ts";
+import { PROACTIVE_KEY, type ProactiveSetting } from "../../response/index.ts";
 
 /** The IP Policy Library (BF-4), response actions (RSP-1), the allowlist, the defence switch. */
 export async function responseRoutes(root: FastifyInstance, deps: RouteDeps): Promise<void> {

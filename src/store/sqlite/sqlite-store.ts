@@ -215,6 +215,10 @@ function buildStores(c: Conn, gate: Gate) {
       await g();
       return c.all("SELECT * FROM telemetry WHERE ts >= ? ORDER BY ts, received_at LIMIT ?", since, limit).map(toRecord);
     },
+    async recent(agentId, kind, limit) {
+      await g();
+      return c.all("SELECT * FROM telemetry WHERE agent_id = ? AND kind = ? ORDER BY ts DESC, id LIMIT ?", agentId, kind, limit).map(toRecord);
+    },
     async list(accountId, q) {
       await g();
       const w: string[] = ["agent_id IN (SELECT id FROM agents WHERE account_id = ?)"];
