@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, mkdirSync, openSync, readSync, closeSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, readlinkSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostname as osHostname, platform, release } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { systemClock, type Clock, UserError } from "../core/index.ts";
 import { agentAction, enrolResponse, type AgentActionMsg, type BatchResult } from "../protocol/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { DiskSpool } from "./spool.ts";
-import { FileTail, JsonFileTailState, recordIdFor, type TailLine } from "./collectors/file-tail.ts";
+import { FileTail, JsonFileTailState, firstLines, recordIdFor, type TailLine } from "./collectors/file-tail.ts";
 import type { ParsedLogon } from "./collectors/sshd.parser.ts";
 import { DEFAULT_LOGON_SOURCES, JOURNAL_LOGON_IDENTIFIERS, LogonLineParser, detectFormat, isLineSkip, parseJournalLogon, type LogonFormat } from "./collectors/logon-sources.ts";
 import { collectAccounts } from "./inventory/accounts.ts";
@@ -587,18 +587,3 @@ function stdioKind(pid: number): "socket" | "tty" | "pipe" | "file" | "null" | "
   return a !== null && a === b ? a : null;
 }
 
-/** The first lines of a file (for guessing its format); none if it cannot be read. */
-function firstLines(path: string): string[] {
-  try {
-    const fd = openSync(path, "r");
-    try {
-      const buf = Buffer.alloc(8192);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return buf.toString("utf8", 0, n).split("\n").slice(0, 20);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
-}

@@ -18,6 +18,7 @@ import type { Readable } from "node:stream";
 import { DetectionEngine, type Detection, type EngineInput } from "../detection/index.ts";
 import { loadRules } from "../../content/rules.ts";
 import { LogonLineParser, detectFormat, LOGON_FORMATS, type LogonFormat } from "../agent/collectors/logon-sources.ts";
+import { firstLines } from "../agent/collectors/file-tail.ts";
 import { DbIpGeo, IpReputation, DEFAULT_INTEL_DIR, noGeo } from "../intel/index.ts";
 import type { GeoIpReader } from "../core/index.ts";
 import { ReplayLogonIntel } from "./replay-intel.ts";
@@ -294,14 +295,7 @@ async function headLines(file: string): Promise<string[]> {
     await readGzip(file, (l) => { if (lines.length < 20) lines.push(l); }, 64 * 1024);
     return lines;
   }
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(16 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.toString("utf8", 0, n).split("\n").slice(0, 20);
-  } finally {
-    closeSync(fd);
-  }
+  return firstLines(file, 16 * 1024);
 }
 
 /**

@@ -55,11 +55,15 @@ export class IngestService {
     return e;
   }
 
-  /** Rebuilds the detection state from stored records (after a restart, a failed write, or changed rules). */
-  async warm(): Promise<number> {
+  /**
+   * Rebuilds the detection state from stored records: every account's (after a restart or a
+   * failed write), or one account's (its rule settings changed).
+   */
+  async warm(onlyAccount?: string): Promise<number> {
     const { store, clock } = this.#deps;
-    this.#engines.clear();
-    const lookback = Math.max(new DetectionEngine(this.#deps.rules).lookback, 6 * 3_600_000);
+    if (onlyAccount === undefined) this.#engines.clear();
+    else this.#engines.delete(onlyAccount);
+    const lookback = new DetectionEngine(this.#deps.rules).lookback;
     const accountOf = new Map<string, string | null>();
     let n = 0;
     const records = await store.telemetry.since(clock.now() - lookback, 5_000_000);
@@ -69,16 +73,16 @@ export class IngestService {
         acct = (await store.agents.get(r.agentId))?.accountId ?? null;
         accountOf.set(r.agentId, acct);
       }
-      if (acct === null) continue;
+      if (acct === null || (onlyAccount !== undefined && acct !== onlyAccount)) continue;
       (await this.#engineFor(acct)).process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
       n++;
     }
     return n;
   }
 
-  /** An account's rule settings changed: rebuild its engine (state re-read from stored records). */
-  reloadAccount(): Promise<number> {
-    const run = this.#queue.then(() => this.warm());
+  /** An account's rule settings changed: rebuild its engine only (state re-read from stored records). */
+  reloadAccount(accountId: string): Promise<number> {
+    const run = this.#queue.then(() => this.warm(accountId));
     this.#queue = run.catch(() => {});
     return run;
   }

@@ -1,5 +1,5 @@
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
-import { watch, type FSWatcher } from "node:fs";
+import { watch, openSync, readSync, closeSync, type FSWatcher } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { writeFileAtomic } from "../atomic-file.ts";
@@ -328,5 +328,21 @@ export class JsonFileTailState implements TailStateStore {
     });
     this.#chain = p.catch(() => {});
     return p;
+  }
+}
+
+/** The first lines of a file (for guessing its format); none if it cannot be read. */
+export function firstLines(path: string, bytes = 8192): string[] {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buf = Buffer.alloc(bytes);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return buf.toString("utf8", 0, n).split("\n").slice(0, 20);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
   }
 }

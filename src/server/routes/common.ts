@@ -25,7 +25,7 @@ export interface RouteDeps {
   /** ALR-9: delivers notifications; the routes use it for "send test". */
   notifier: NotificationDispatcher;
   /** BF-1: the account's effective rules, and rebuilding detection after they change. */
-  ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(): Promise<number> };
+  ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(accountId: string): Promise<number> };
   /** PRC-1: the intel lists. */
   intel: IntelService;
 }

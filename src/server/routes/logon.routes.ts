@@ -271,7 +271,7 @@ export async function logonRoutes(root: FastifyInstance, deps: RouteDeps): Promi
     if (next) all[rule.id] = next;
     else delete all[rule.id];
     await store.accountSettings.set(p.accountId, RULE_OVERRIDES_KEY, all);
-    await deps.ingest.reloadAccount();
+    await deps.ingest.reloadAccount(p.accountId);
     await auditFor(deps.audit, req, "detection_rule.update", rule.id, req.body);
     return { id: rule.id, override: next ?? null };
   });
