@@ -15,11 +15,12 @@ export const ALLOWED: Record<string, string[]> = {
   response: ["core", "protocol", "detection", "alerting"],
   store: ["core"],
   bus: ["core", "protocol"],
-  agent: ["core", "protocol"],
+  agent: ["core", "protocol", "webshell"],
   notify: ["core", "protocol"],
   intel: ["core"],
-  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "notify", "intel"],
-  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent", "notify", "intel"],
+  webshell: ["core"],
+  server: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "notify", "intel", "webshell"],
+  cli: ["core", "protocol", "detection", "alerting", "response", "store", "bus", "server", "agent", "notify", "intel", "webshell"],
 };
 const PURE = new Set(["core", "protocol", "detection"]);
 

@@ -528,6 +528,7 @@ export class HostwardAgent {
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
     if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
     if (a.type === "quarantine_file") return new QuarantineVault(join(this.#o.stateDir, "quarantine")).quarantine(a.params.path, a.params.sha256, this.#clock.now());
+    if (a.type === "restore_file" || a.type === "scan_web_files") return { ok: false, message: `${a.type} is not supported by this agent yet` };
     if (a.type === "kill_process") {
       const pc = this.#o.processes ?? this.#procs;
       return pc ? pc.kill(a.params) : { ok: false, message: "process control is off on this agent (no process collector)" };

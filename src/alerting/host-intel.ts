@@ -17,7 +17,8 @@ function first(ms: IntelMatch[], cats: Set<string>): IntelMatch | undefined {
  *   (a miner's name or hash, miner flags or a stratum URL in the command line);
  * - connection: `destination.intel` (malicious/C2 address), `destination.pool` +
  *   `poolReasons` (a pool address, or a typical stratum port on a public address);
- * - dns: `dns.intel` (the name or a parent domain is listed).
+ * - dns: `dns.intel` (the name or a parent domain is listed);
+ * - file (web): `file.directory` and `webshell.characteristic` (webFileFacts).
  */
 export class HostIntel {
   readonly #i: () => IndicatorReader;
@@ -36,6 +37,8 @@ export class HostIntel {
         return this.#connection(r);
       case "dns":
         return this.#dns(r);
+      case "file":
+        return webFileFacts(r);
       default:
         return r;
     }
@@ -143,4 +146,21 @@ export function indicatorReader(lookup: (kind: "ip" | "domain" | "md5" | "sha1" 
     processName: (n) => lookup("process", n),
     tokens: (c) => lookup("cmdline", c),
   };
+}
+
+/**
+ * ALR-4 / WS-2: the facts web-shell alerts are keyed and whitelisted by — the file's directory
+ * (whitelisting a web shell stores it) and its characteristic value (the engine's leading
+ * reason: the first malicious one, else the first suspicious one).
+ */
+export function webFileFacts(r: Rec): Rec {
+  const f = r.file as Obj | undefined;
+  const w = r.webshell as { reasons?: { id: string; severity: string }[] } & Obj | undefined;
+  if (!f || f.category !== "web" || typeof f.path !== "string") return r;
+  const path = f.path;
+  const cut = path.lastIndexOf("/");
+  const directory = cut > 0 ? path.slice(0, cut) : "/";
+  const reasons = w?.reasons ?? [];
+  const lead = reasons.find((x) => x.severity === "malicious") ?? reasons.find((x) => x.severity === "suspicious");
+  return { ...r, file: { ...f, directory }, ...(w ? { webshell: { ...w, ...(lead ? { characteristic: lead.id } : {}) } } : {}) };
 }

@@ -138,7 +138,7 @@ export interface IpPolicy {
   lastResult: string | null;
 }
 
-export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file";
+export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file" | "restore_file" | "scan_web_files";
 export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 
 /** A typed response action queued for one agent (AGT-10). */
@@ -148,7 +148,7 @@ export interface AgentAction {
   agentId: string;
   type: ActionType;
   /** block_ip/unblock_ip: ip (+ timeoutSeconds); run_baseline: checks. */
-  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string };
+  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string; entryId?: string };
   policyId: string | null;
   status: ActionStatus;
   createdAt: number;
@@ -350,4 +350,24 @@ export interface InventorySnapshot {
   uidMin: number;
   accounts: Array<{ name: string; uid: number; [k: string]: unknown }>;
   receivedAt: number;
+}
+
+/** RSP-2 / WS-7: one file in an agent's quarantine vault, as its vault records say. */
+export interface QuarantinedFile {
+  accountId: string;
+  assetId: string;
+  entryId: string;
+  originalPath: string;
+  sha256: string;
+  md5: string | null;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  quarantinedAt: number;
+  expiresAt: number;
+  state: "quarantined" | "restored" | "purged";
+  /** Agent time of the vault record that set the state. */
+  stateTs: number;
+  updatedAt: number;
 }

@@ -1,4 +1,4 @@
-import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot } from "./model.ts";
+import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot, QuarantinedFile } from "./model.ts";
 import type { NotificationChannel, OutboxItem, OutboxStatus, AlertTransition, WhitelistEntry, WhitelistRule } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
@@ -271,6 +271,17 @@ export interface InventoryStore {
   get(accountId: string, assetId: string): Promise<InventorySnapshot | null>;
 }
 
+export interface QuarantineStore {
+  /**
+   * Applies one vault record of an asset (its whole vault at agent time `ts`): entries in it are
+   * quarantined; entries no longer in it were restored (when listed in `restoredIds`) or purged.
+   * A record older than the state it would change is ignored. Returns the entry ids whose state changed.
+   */
+  sync(s: { accountId: string; assetId: string; ts: number; entries: Omit<QuarantinedFile, "accountId" | "assetId" | "state" | "stateTs" | "updatedAt">[]; restoredIds: string[] }, now: number): Promise<string[]>;
+  list(accountId: string, q: { assetId?: string; state?: QuarantinedFile["state"]; limit: number; offset: number }): Promise<{ items: QuarantinedFile[]; total: number }>;
+  get(accountId: string, assetId: string, entryId: string): Promise<QuarantinedFile | null>;
+}
+
 export interface Store {
   readonly agents: AgentStore;
   readonly enrolTokens: EnrolTokenStore;
@@ -294,6 +305,7 @@ export interface Store {
   readonly logon: LogonStore;
   readonly baseline: BaselineStore;
   readonly inventory: InventoryStore;
+  readonly quarantine: QuarantineStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -49,7 +49,19 @@ export const quarantineFileAction = z.object({
   type: z.literal("quarantine_file"),
   params: z.object({ path: z.string().min(1).max(4096).regex(/^\//, "an absolute path"), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction]);
+/** RSP-2 / WS-7: put a quarantined file back where it was, if the vault copy still has its hash; the path is the one the vault recorded, never one the server sends. */
+export const restoreFileAction = z.object({
+  id: z.string(),
+  type: z.literal("restore_file"),
+  params: z.object({ entryId: z.string().regex(/^q-[0-9]+-[0-9a-f]{12}$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+});
+/** WS-4 / AGT-5: a full scan of the watched web directories now (the deep scan of a playbook too). */
+export const scanWebFilesAction = z.object({
+  id: z.string(),
+  type: z.literal("scan_web_files"),
+  params: z.object({}).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction, restoreFileAction, scanWebFilesAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

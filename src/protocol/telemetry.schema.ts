@@ -167,12 +167,38 @@ export const dnsRecord = z.object({
 });
 export type DnsRecord = z.infer<typeof dnsRecord>;
 
-/** AGT-6 (and AGT-5 later): a change to a watched file. */
+/** WS-8: one reason of a web-shell verdict, as the engine gave it (attacker text kept as bounded data). */
+const webshellReason = z.object({
+  id: text(96).describe("Stable reason id, e.g. php.input-to-eval or sig.china-chopper."),
+  layer: z.enum(["signature", "heuristic"]),
+  severity: z.enum(["malicious", "suspicious", "info"]),
+  line: z.number().int().min(1).optional().describe("1-based line of the finding."),
+  text: text(512).describe("What was found, one sentence."),
+  excerpt: text(160).optional().describe("A short excerpt of the code; attacker-controlled."),
+});
+
+/** AGT-5 / WS-2 … WS-6: what the agent's web-shell engine said about a web file. */
+const webshellVerdict = z.object({
+  verdict: z.enum(["malicious", "suspicious", "clean"]),
+  lang: z.enum(["php", "asp", "aspx", "jsp"]).nullable(),
+  reasons: z.array(webshellReason).max(50),
+  exposure: z.enum(["phpinfo"]).optional().describe("WS-6: the file exposes phpinfo()."),
+  /** WS-5: the file was clean in the agent's baseline and these newly added lines made it a shell. */
+  baseline: z.object({
+    previousSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    added: z.array(z.object({ line: z.number().int().min(1), text: text(512) })).max(20),
+  }).optional(),
+  scan: z.enum(["realtime", "scheduled", "on_demand"]).describe("What made the agent scan the file."),
+  engine: text(64).optional().describe("Engine and signature set version."),
+});
+export type WebshellVerdict = z.infer<typeof webshellVerdict>;
+
+/** AGT-6 / AGT-5: a change to a watched file, or (web files) a scan verdict. */
 export const fileRecord = z.object({
   id: recordId,
   kind: z.literal("file"),
   ts: timestamp,
-  event: z.object({ action: z.enum(["created", "modified", "deleted", "renamed", "attributes"]) }),
+  event: z.object({ action: z.enum(["created", "modified", "deleted", "renamed", "attributes", "scanned"]).describe("scanned: a scheduled or on-demand scan of an unchanged file.") }),
   file: z.object({
     path: text(4096),
     hash: hashes.optional(),
@@ -184,11 +210,39 @@ export const fileRecord = z.object({
   }),
   /** For sensitive files: what changed, when the agent can say (e.g. "line added: toor:x:0:0…"), bounded. */
   change: z.object({ summary: text(2048), added: z.array(text(1024)).max(50).optional(), removed: z.array(text(1024)).max(50).optional() }).optional(),
+  /** Web files (category web): the engine's verdict. The agent sends records only for files that are not clean, or that were and no longer are. */
+  webshell: webshellVerdict.optional(),
 });
 export type FileRecord = z.infer<typeof fileRecord>;
 
+/** RSP-2 / WS-7: one file in the agent's quarantine vault. */
+export const vaultEntry = z.object({
+  id: z.string().regex(/^q-[0-9]+-[0-9a-f]{12}$/).describe("The vault's opaque name for the file."),
+  originalPath: text(4096),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  size: z.number().int().min(0),
+  mode: z.number().int().min(0).max(0o7777),
+  uid: z.number().int().min(0),
+  gid: z.number().int().min(0),
+  quarantinedAt: z.number().int().positive(),
+  expiresAt: z.number().int().positive().describe("When the agent purges it (30 days after quarantine)."),
+});
+export type VaultEntryMsg = z.infer<typeof vaultEntry>;
+
+/** RSP-2: the whole vault as the agent has it now; sent at start and after every change (quarantine, restore, purge). */
+export const vaultRecord = z.object({
+  id: recordId,
+  kind: z.literal("vault"),
+  ts: timestamp,
+  entries: z.array(vaultEntry).max(5000),
+  /** What changed since the last record, for the activity log. */
+  change: z.object({ action: z.enum(["snapshot", "quarantined", "restored", "purged"]), entryIds: z.array(z.string().max(64)).max(5000) }),
+});
+export type VaultRecord = z.infer<typeof vaultRecord>;
+
 /** Every telemetry kind the server accepts; later kinds join this union. */
-export const telemetryRecord = z.discriminatedUnion("kind", [logonRecord, accountInventoryRecord, baselineRecord, processRecord, connectionRecord, dnsRecord, fileRecord]);
+export const telemetryRecord = z.discriminatedUnion("kind", [logonRecord, accountInventoryRecord, baselineRecord, processRecord, connectionRecord, dnsRecord, fileRecord, vaultRecord]);
 export type TelemetryRecord = z.infer<typeof telemetryRecord>;
 
 export const MAX_BATCH_RECORDS = 5000;

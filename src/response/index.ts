@@ -1,2 +1,3 @@
 export * from "./ip-policy-service.ts";
 export * from "./agent-actions.ts";
+export * from "./quarantine.ts";

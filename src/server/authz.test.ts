@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; approvalId: string; n: number }
+interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; approvalId: string; vaultEntryId: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -92,6 +92,9 @@ const MATRIX: Record<string, Row> = {
   "DELETE /api/v1/logon/locations": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/logon/locations?assetId=${f.agentId}&key=${encodeURIComponent("DE/Berlin/Berlin")}` }) },
   "GET /api/v1/baseline/findings": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/findings" }) },
   "GET /api/v1/baseline/runs": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/baseline/runs" }) },
+  "GET /api/v1/quarantine": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/quarantine" }) },
+  "POST /api/v1/quarantine/:assetId/:entryId/restore": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/quarantine/${f.agentId}/${f.vaultEntryId}/restore`, payload: {} }) },
+  "POST /api/v1/assets/:id/web-scan": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/web-scan`, payload: {} }) },
   "POST /api/v1/baseline/run": { access: "analyst", scope: "id", req: (f) => ({ url: "/api/v1/baseline/run", payload: { assetIds: [f.agentId] } }) },
   "GET /api/v1/assets/:id/accounts": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/accounts` }) },
   "GET /api/v1/detection/rules": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/detection/rules" }) },
@@ -148,7 +151,9 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.logon.approveLocation({ accountId: A, assetId: agentId, key: "DE/Berlin/Berlin", label: "Berlin, Berlin, DE", how: "learning", ip: "81.2.69.1", approvedAt: now });
   await s.baseline.replace({ accountId: A, assetId: agentId, check: "weak_password", ts: now, trigger: "scheduled", checked: 1, skipped: [], durationMs: 1, findings: 0, receivedAt: now }, [{ subject: `weak-${i}`, reason: "dictionary", scheme: "yescrypt" }]);
   await s.inventory.put({ accountId: A, assetId: agentId, ts: now, uidMin: 1000, accounts: [{ name: "root", uid: 0, gid: 0, home: "/root", shell: "/bin/bash", interactiveShell: true, password: "set", systemAccount: false, keys: [] }], receivedAt: now });
-  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, approvalId, n: i };
+  const vaultEntryId = `q-${now}-${"0123456789ab"}`;
+  await s.quarantine.sync({ accountId: A, assetId: agentId, ts: now, entries: [{ entryId: vaultEntryId, originalPath: `/var/www/html/shell-${i}.php`, sha256: "c".repeat(64), md5: null, size: 30, mode: 0o644, uid: 33, gid: 33, quarantinedAt: now, expiresAt: now + 30 * 86_400_000 }], restoredIds: [] }, now);
+  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, approvalId, vaultEntryId, n: i };
 }
 
 before(async () => {
@@ -199,7 +204,7 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, fx.approvalId, `weak-${fx.n}`, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, fx.approvalId, fx.vaultEntryId, `weak-${fx.n}`, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
         // bulk routes name A's alerts: each must fail as not found, never be changed
         if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
         else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);

@@ -4,7 +4,7 @@ import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
 import { applyDetection, applyWhitelists, isWhitelisted, transition, type HostIntel, type LogonIntel } from "../alerting/index.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
-import { proactiveDefenceOn, queueAgentAction, type IpPolicyService } from "../response/index.ts";
+import { applyVaultRecord, proactiveDefenceOn, queueAgentAction, type IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface IngestDeps {
@@ -117,6 +117,7 @@ export class IngestService {
         fresh = await tx.telemetry.insertNew(valid);
         for (const r of fresh) {
           let record = r.body as { kind: string; ts: number };
+          if (record.kind === "vault") await applyVaultRecord(tx, agent.accountId, agent.id, r.body as Parameters<typeof applyVaultRecord>[3], now);
           if (this.#deps.intel) record = await this.#deps.intel.apply(tx, agent.accountId, agent.id, record, now);
           if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(record);
           const detections = engine.process({ assetId: agent.id, accountId: agent.accountId, record });

@@ -306,6 +306,24 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(await s.inventory.get("other", "a1"), null, "ACC-1");
     });
 
+    test("RSP-2 the quarantine vault as the agents report it: quarantined, restored, purged; a late record undoes nothing", async () => {
+      const e = (id: string, at: number) => ({ entryId: id, originalPath: `/var/www/html/${id}.php`, sha256: "a".repeat(64), md5: "b".repeat(32), size: 10, mode: 0o644, uid: 33, gid: 33, quarantinedAt: at, expiresAt: at + 30 * 86_400_000 });
+      const base = { accountId: "default", assetId: "a1" };
+      assert.deepEqual(await s.quarantine.sync({ ...base, ts: 100, entries: [e("q-1-aaaaaaaaaaaa", 90), e("q-2-bbbbbbbbbbbb", 95)], restoredIds: [] }, 101), ["q-1-aaaaaaaaaaaa", "q-2-bbbbbbbbbbbb"]);
+      assert.deepEqual(await s.quarantine.sync({ ...base, ts: 110, entries: [e("q-1-aaaaaaaaaaaa", 90), e("q-2-bbbbbbbbbbbb", 95)], restoredIds: [] }, 111), [], "a snapshot that changes nothing");
+      assert.deepEqual(await s.quarantine.sync({ ...base, ts: 200, entries: [e("q-2-bbbbbbbbbbbb", 95)], restoredIds: ["q-1-aaaaaaaaaaaa"] }, 201), ["q-1-aaaaaaaaaaaa"]);
+      assert.equal((await s.quarantine.get("default", "a1", "q-1-aaaaaaaaaaaa"))?.state, "restored");
+      assert.deepEqual(await s.quarantine.sync({ ...base, ts: 150, entries: [e("q-1-aaaaaaaaaaaa", 90), e("q-2-bbbbbbbbbbbb", 95)], restoredIds: [] }, 202), [], "an older record arriving late");
+      assert.equal((await s.quarantine.get("default", "a1", "q-1-aaaaaaaaaaaa"))?.state, "restored");
+      assert.deepEqual(await s.quarantine.sync({ ...base, ts: 300, entries: [], restoredIds: [] }, 301), ["q-2-bbbbbbbbbbbb"]);
+      const all = await s.quarantine.list("default", { limit: 10, offset: 0 });
+      assert.deepEqual(all.items.map((x) => [x.entryId, x.state]), [["q-2-bbbbbbbbbbbb", "purged"], ["q-1-aaaaaaaaaaaa", "restored"]]);
+      assert.equal((await s.quarantine.list("default", { state: "quarantined", limit: 10, offset: 0 })).total, 0);
+      assert.equal(all.items[0]!.originalPath, "/var/www/html/q-2-bbbbbbbbbbbb.php");
+      assert.equal((await s.quarantine.list("other", { limit: 10, offset: 0 })).total, 0, "ACC-1");
+      assert.equal(await s.quarantine.get("other", "a1", "q-2-bbbbbbbbbbbb"), null, "ACC-1");
+    });
+
     test("transactions are all or nothing, and other callers wait for them", async () => {
       await assert.rejects(
         s.transaction(async (tx) => {

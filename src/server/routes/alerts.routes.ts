@@ -37,7 +37,7 @@ function decodeCursor(c: string): { lastSeen: number; id: string } {
 }
 
 const handleBody = z.object({
-  action: z.enum(["block", "ignore", "mark_handled", "whitelist", "virus_removal"]).describe("ALR-8. virus_removal (MIN-5): kill the alert's process and quarantine its executable."),
+  action: z.enum(["block", "ignore", "mark_handled", "whitelist", "virus_removal", "quarantine"]).describe("ALR-8. virus_removal (MIN-5): kill the alert's process and quarantine its executable. quarantine (WS-7, RSP-2): move the alert's file (a web shell) into the agent's vault, restorable for 30 days."),
   duration: blockDuration.optional().describe("For block: 6h, 12h, 1d, 7d or permanent (default 12h)."),
   scope: z.enum(["asset", "all"]).default("asset").describe("For whitelist: this asset only, or all assets (present and future)."),
   remark: z.string().max(1000).default(""),
@@ -84,6 +84,15 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
         const kill = await queueAgentAction(tx, { accountId: p.accountId, agentId: a.assetId, type: "kill_process", params: { pid, start, sha256 } }, now);
         const quarantine = await queueAgentAction(tx, { accountId: p.accountId, agentId: a.assetId, type: "quarantine_file", params: { path: exe, sha256 } }, now);
         const how = `virus detection and removal: kill process ${pid} (${kill.id}), quarantine ${exe} (${quarantine.id})`;
+        return { alert: await transition(tx, a, "handled", { ...ch, how }, now, { response: how }), wake: a.assetId };
+      }
+      case "quarantine": {
+        // WS-7: web shells are never quarantined automatically; this is the operator's review ending in quarantine
+        const path = a.evidence["file.path"];
+        const sha256 = (a.evidence["file.hash"] as { sha256?: string } | undefined)?.sha256;
+        if (typeof path !== "string" || !sha256) throw new UserError("conflict", ErrorCodes.ACTION_INVALID, "this alert names no file with its SHA-256: quarantine needs both");
+        const q = await queueAgentAction(tx, { accountId: p.accountId, agentId: a.assetId, type: "quarantine_file", params: { path, sha256 } }, now);
+        const how = `quarantine ${path} (${q.id})`;
         return { alert: await transition(tx, a, "handled", { ...ch, how }, now, { response: how }), wake: a.assetId };
       }
       case "block": {

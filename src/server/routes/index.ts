@@ -10,6 +10,7 @@ import { statsRoutes } from "./stats.routes.ts";
 import { logonRoutes } from "./logon.routes.ts";
 import { intelRoutes } from "./intel.routes.ts";
 import { hostRoutes } from "./host.routes.ts";
+import { quarantineRoutes } from "./quarantine.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -28,5 +29,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await logonRoutes(app, deps);
   await intelRoutes(app, deps);
   await hostRoutes(app, deps);
+  await quarantineRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }

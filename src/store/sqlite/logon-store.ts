@@ -1,5 +1,5 @@
 import type { SQLInputValue } from "node:sqlite";
-import type { ApprovedLocation, BaselineFinding, BaselineRun, BaselineStore, InventorySnapshot, InventoryStore, LogonApproval, LogonStore } from "../../core/index.ts";
+import type { ApprovedLocation, BaselineFinding, BaselineRun, BaselineStore, InventorySnapshot, InventoryStore, LogonApproval, LogonStore, QuarantinedFile, QuarantineStore } from "../../core/index.ts";
 
 type Row = Record<string, SQLInputValue>;
 type P = SQLInputValue;
@@ -35,6 +35,58 @@ const toInventory = (r: Row): InventorySnapshot => ({
   accountId: str(r.account_id), assetId: str(r.asset_id), ts: num(r.ts), uidMin: num(r.uid_min),
   accounts: JSON.parse(str(r.accounts)) as InventorySnapshot["accounts"], receivedAt: num(r.received_at),
 });
+
+const toQuarantined = (r: Row): QuarantinedFile => ({
+  accountId: str(r.account_id), assetId: str(r.asset_id), entryId: str(r.entry_id), originalPath: str(r.original_path),
+  sha256: str(r.sha256), md5: r.md5 === null ? null : str(r.md5), size: num(r.size), mode: num(r.mode), uid: num(r.uid), gid: num(r.gid),
+  quarantinedAt: num(r.quarantined_at), expiresAt: num(r.expires_at), state: str(r.state) as QuarantinedFile["state"],
+  stateTs: num(r.state_ts), updatedAt: num(r.updated_at),
+});
+
+/** RSP-2: the SQLite adapter of the quarantine port (host state reported by agents, like the inventory). */
+export function buildSqliteQuarantineStore(c: LogonConn, g: () => Promise<void>): QuarantineStore {
+  return {
+    async sync(s, now) {
+      await g();
+      const changed: string[] = [];
+      const inVault = new Set<string>();
+      for (const e of s.entries) {
+        inVault.add(e.entryId);
+        const prev = c.get("SELECT state, state_ts FROM quarantined_files WHERE asset_id = ? AND entry_id = ?", s.assetId, e.entryId);
+        if (prev && num(prev.state_ts) > s.ts) continue;
+        if (!prev || str(prev.state) !== "quarantined") changed.push(e.entryId);
+        c.run(
+          `INSERT INTO quarantined_files (asset_id, entry_id, account_id, original_path, sha256, md5, size, mode, uid, gid, quarantined_at, expires_at, state, state_ts, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'quarantined',?,?)
+           ON CONFLICT (asset_id, entry_id) DO UPDATE SET state = 'quarantined', state_ts = excluded.state_ts, updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
+          s.assetId, e.entryId, s.accountId, e.originalPath, e.sha256, e.md5, e.size, e.mode, e.uid, e.gid, e.quarantinedAt, e.expiresAt, s.ts, now);
+      }
+      const restored = new Set(s.restoredIds);
+      for (const r of c.all("SELECT entry_id, state_ts FROM quarantined_files WHERE asset_id = ? AND state = 'quarantined'", s.assetId)) {
+        const id = str(r.entry_id);
+        if (inVault.has(id) || num(r.state_ts) > s.ts) continue;
+        c.run("UPDATE quarantined_files SET state = ?, state_ts = ?, updated_at = ? WHERE asset_id = ? AND entry_id = ?", restored.has(id) ? "restored" : "purged", s.ts, now, s.assetId, id);
+        changed.push(id);
+      }
+      return changed;
+    },
+    async list(accountId, q) {
+      await g();
+      const where = ["account_id = ?"];
+      const p: P[] = [accountId];
+      if (q.assetId !== undefined) { where.push("asset_id = ?"); p.push(q.assetId); }
+      if (q.state !== undefined) { where.push("state = ?"); p.push(q.state); }
+      const total = num(c.get(`SELECT COUNT(*) AS n FROM quarantined_files WHERE ${where.join(" AND ")}`, ...p)?.n);
+      const items = c.all(`SELECT * FROM quarantined_files WHERE ${where.join(" AND ")} ORDER BY quarantined_at DESC, entry_id LIMIT ? OFFSET ?`, ...p, q.limit, q.offset).map(toQuarantined);
+      return { items, total };
+    },
+    async get(accountId, assetId, entryId) {
+      await g();
+      const r = c.get("SELECT * FROM quarantined_files WHERE account_id = ? AND asset_id = ? AND entry_id = ?", accountId, assetId, entryId);
+      return r ? toQuarantined(r) : null;
+    },
+  };
+}
 
 /** SQLite adapters of the logon-intelligence ports (LOG-2 … LOG-6, BF-5, AGT-7). */
 export function buildSqliteLogonStores(c: LogonConn, g: () => Promise<void>): { logon: LogonStore; baseline: BaselineStore; inventory: InventoryStore } {

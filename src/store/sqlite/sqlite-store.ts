@@ -9,7 +9,7 @@ import type {
 } from "../../core/index.ts";
 import { loadMigrations } from "../migrations/index.ts";
 import { buildSqliteStatsStore } from "./stats-store.ts";
-import { buildSqliteLogonStores } from "./logon-store.ts";
+import { buildSqliteLogonStores, buildSqliteQuarantineStore } from "./logon-store.ts";
 
 type Row = Record<string, SQLInputValue>;
 type P = SQLInputValue;
@@ -759,8 +759,9 @@ function buildStores(c: Conn, gate: Gate) {
 
   const stats = buildSqliteStatsStore(c, g);
   const { logon, baseline, inventory } = buildSqliteLogonStores(c, g);
+  const quarantine = buildSqliteQuarantineStore(c, g);
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory };
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory, quarantine };
 }
 
 export interface SqliteStoreOptions {
@@ -773,7 +774,7 @@ export class SqliteStore implements Store {
   readonly agents; readonly enrolTokens; readonly telemetry; readonly alerts; readonly policies;
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
   readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
-  readonly transitions; readonly whitelist; readonly stats; readonly logon; readonly baseline; readonly inventory;
+  readonly transitions; readonly whitelist; readonly stats; readonly logon; readonly baseline; readonly inventory; readonly quarantine;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -788,7 +789,7 @@ export class SqliteStore implements Store {
       actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
       accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
       notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist, stats: this.stats,
-      logon: this.logon, baseline: this.baseline, inventory: this.inventory } = root);
+      logon: this.logon, baseline: this.baseline, inventory: this.inventory, quarantine: this.quarantine } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;
