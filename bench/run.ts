@@ -5,7 +5,9 @@
  *
  * Options: --lines N (default 1000000), --seed S, --regen (rewrite the log),
  *          --skip-fail2ban, --skip-crowdsec, --runs N (Hostward runs, median taken; default 3),
- *          --skip-time-to-block, --skip-alerts (the alert store benchmark, bench/alerts.ts: ~10 min).
+ *          --skip-time-to-block, --skip-alerts (the alert store benchmark, bench/alerts.ts: ~10 min),
+ *          --skip-webshell (the web-shell engine beside yara 4, bench/webshell.ts: ~1 min),
+ *          --skip-agent (the agent's CPU and RSS, bench/agent-process.ts: ~2 min).
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -15,6 +17,8 @@ import { join, relative } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { generateAuthLog, type GroundTruth } from "./gen-authlog.ts";
 import { parseAuthLine } from "../src/agent/collectors/sshd.parser.ts";
+import { webshellSection } from "./webshell.ts";
+import { agentSection } from "./agent-process.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const WORK = join(import.meta.dirname, "work");
@@ -600,7 +604,9 @@ ${details.join("\n\n")}
   \`--skip-crowdsec\` saves several minutes). The log and raw outputs stay in bench/work/ (gitignored).
 
 ${timeToBlockSection()}
-${alertStoreSection()}`;
+${alertStoreSection()}
+${webshellSection()}
+${agentSection()}`;
   writeFileSync(REPORT, md);
   log(`wrote ${relative(ROOT, REPORT)}`);
 }
@@ -636,6 +642,16 @@ async function main(): Promise<void> {
     log("alert store: upserts and list queries at 1,000,000 alerts (node bench/alerts.ts, ~10 min)");
     const r = spawnSync(process.execPath, [join(ROOT, "bench", "alerts.ts")], { stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) log(`alert store benchmark failed (exit ${r.status})`);
+  }
+  if (!flag("--skip-webshell")) {
+    log("web-shell engine beside yara 4 (node bench/webshell.ts, ~1 min)");
+    const r = spawnSync(process.execPath, [join(ROOT, "bench", "webshell.ts")], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) log(`web-shell benchmark failed (exit ${r.status})`);
+  }
+  if (!flag("--skip-agent")) {
+    log("agent load: the real agent process idle and under 200 new processes a second (node bench/agent-process.ts, ~2 min)");
+    const r = spawnSync(process.execPath, [join(ROOT, "bench", "agent-process.ts")], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) log(`agent benchmark failed (exit ${r.status})`);
   }
   writeReport(truth, results, statSync(logFile).size, parser);
   for (const r of results) {

@@ -17,6 +17,7 @@ export const BENIGN_PACKAGES = [
   "php-symfony-http-foundation", "php-twig", "php-guzzlehttp-guzzle", "php-monolog", "libphp-phpmailer",
   "php-getid3", "php-league-commonmark", "php-pear", "php-composer-xdebug-handler",
   "icingaweb2", "cacti", "php-horde-util", "php-laravel-framework", "php-doctrine-dbal", "php-htmlpurifier", "mono-xsp4",
+  "asp.net-examples", "tomcat10-admin", "tomcat10-docs",
 ];
 
 export const DEFAULT_CORPUS_DIR = resolve(import.meta.dirname, "..", ".cache", "corpus", "benign");
@@ -27,6 +28,7 @@ export function fetchCorpus(dir = DEFAULT_CORPUS_DIR, packages = BENIGN_PACKAGES
   mkdirSync(debs, { recursive: true });
   const have: string[] = [];
   const missing: string[] = [];
+  let updated = false;
   for (const pkg of packages) {
     const target = join(dir, pkg);
     if (existsSync(target)) {
@@ -34,7 +36,16 @@ export function fetchCorpus(dir = DEFAULT_CORPUS_DIR, packages = BENIGN_PACKAGES
       continue;
     }
     try {
-      execFileSync("apt-get", ["download", "-q", "-o", "APT::Sandbox::User=root", pkg], { cwd: debs, stdio: quiet ? "ignore" : ["ignore", "ignore", "inherit"] });
+      const download = () => execFileSync("apt-get", ["download", "-q", "-o", "APT::Sandbox::User=root", pkg], { cwd: debs, stdio: quiet ? "ignore" : ["ignore", "ignore", "inherit"] });
+      try {
+        download();
+      } catch (e) {
+        // a fresh machine may have no package lists yet: read them once, then try again
+        if (updated || process.getuid?.() !== 0) throw e;
+        updated = true;
+        execFileSync("apt-get", ["update", "-qq"], { stdio: quiet ? "ignore" : ["ignore", "ignore", "inherit"] });
+        download();
+      }
       const deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
       if (!deb) throw new Error("no .deb after download");
       const tmp = `${target}.tmp`;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, mkdirSync, readlinkSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { hostname as osHostname, platform, release } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -18,6 +18,7 @@ import { ProcessCollector } from "./collectors/processes.ts";
 import { ConnectionCollector } from "./collectors/connections.ts";
 import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
 import { QuarantineVault } from "./actions/quarantine.ts";
+import type { WebFileWatch, WebScanner } from "./collectors/web-files.ts";
 import { cidrContains, isPublicIp, parseCidr, type Cidr } from "../core/index.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
 import { fetchPinnedCa, HttpStatusError, ServerChannel } from "./transport.ts";
@@ -64,6 +65,12 @@ export interface AgentOptions {
    * networks counted as external besides public addresses (MIN-1 "sends to an external endpoint").
    */
   hostProcesses?: { intervalMs?: number; fastScanMs?: number; cpuThresholdPct?: number; seenEveryMs?: number; connections?: boolean; externalNets?: string[] };
+  /**
+   * AGT-5 / WS-2 … WS-6: web directories watched in real time, scanned in full at start, on
+   * `cron` (default daily "17 3 * * *") and on demand (scan_web_files); off when absent.
+   * `scanner`: the engine (tests inject a fake). Web shells are only reported, never quarantined (WS-7).
+   */
+  webFiles?: { dirs: string[]; cron?: string; maxFileBytes?: number; maxFiles?: number; scanner?: WebScanner; debounceMs?: number; cpuShare?: number };
   /** AGT-10 kill_process: carried out by the process collector, which knows each pid's start time. */
   processes?: { kill(p: { pid: number; start: number; sha256?: string }): Promise<{ ok: boolean; message: string }> };
   /** Enforces blocks; null disables response actions (they report failure). */
@@ -122,6 +129,10 @@ export class HostwardAgent {
   #sensitive: SensitiveFileWatch | null = null;
   #procs: ProcessCollector | null = null;
   #conns: ConnectionCollector | null = null;
+  #web: WebFileWatch | null = null;
+  #vault: QuarantineVault;
+  /** Actions that take long (a full web scan) run beside the action loop, not in it. */
+  #slowActions = new Set<Promise<void>>();
   /** Outbound connections to external endpoints per pid, from the connection records (MIN-1). */
   #outbound = new Map<number, Map<string, { ip: string; port: number; since: number }>>();
   #inventoryHash = "";
@@ -135,6 +146,7 @@ export class HostwardAgent {
   constructor(o: AgentOptions) {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
+    this.#vault = new QuarantineVault(join(o.stateDir, "quarantine"));
   }
 
   get agentId(): string | null {
@@ -189,6 +201,8 @@ export class HostwardAgent {
     await this.#sensitive?.stop();
     await this.#procs?.stop();
     await this.#conns?.stop();
+    await this.#web?.stop();
+    await Promise.allSettled(this.#slowActions);
     this.#wakeSender?.();
     this.#channel?.close();
     await Promise.allSettled(this.#loops);
@@ -243,6 +257,14 @@ export class HostwardAgent {
       this.#sensitive = new SensitiveFileWatch({ ...sf, clock: this.#clock, onRecords: (r) => this.#enqueue(r), onStatus: (m) => this.#o.log.warn({ source: "sensitive-files" }, m) });
       await this.#sensitive.start();
       this.sources.push(`sensitive files (${this.#sensitive.targets.length})`);
+    }
+    const wf = this.#o.webFiles;
+    if (wf && wf.dirs.length) {
+      // loaded only when web directories are watched: the engine (YARA-X, heuristics) costs memory
+      const { WebFileWatch } = await import("./collectors/web-files.ts");
+      this.#web = new WebFileWatch({ ...wf, stateDir: join(this.#o.stateDir, "web-files"), clock: this.#clock, onRecords: (r) => this.#enqueue(r), onStatus: (m) => this.#o.log.warn({ source: "web-files" }, m) });
+      await this.#web.start();
+      this.sources.push(`web files (${this.#web.dirs.join(", ")})`);
     }
   }
 
@@ -383,6 +405,12 @@ export class HostwardAgent {
   // ---- AGT-7 inventory and BF-5 baseline ----
 
   #startHostChecks(): void {
+    // WS-7: the vault is purged of entries past 30 days at start and daily; the server gets the list at start
+    const purge = (first: boolean) => {
+      void this.#purgeVault(first).catch((e) => this.#o.log.warn({ err: (e as Error).message }, "quarantine vault purge failed"));
+      if (this.#running) this.#timers.push(setTimeout(() => purge(false), DAY).unref());
+    };
+    purge(true);
     const inv = this.#o.inventory;
     if (inv !== false && inv !== undefined) {
       const every = inv.every ?? 10 * 60_000;
@@ -405,6 +433,21 @@ export class HostwardAgent {
       };
       this.#timers.push(setTimeout(() => tick(last ? "scheduled" : "startup"), due).unref());
     }
+  }
+
+  async #purgeVault(snapshot: boolean): Promise<void> {
+    const { purged } = this.#vault.purge(this.#clock.now());
+    if (purged.length) this.#o.log.info({ purged }, "quarantine vault: entries past 30 days purged");
+    // a vault never used sends nothing: the server's view of it is already right (empty)
+    if (purged.length || (snapshot && existsSync(this.#vault.dir))) await this.#sendVault(purged.length ? "purged" : "snapshot", purged);
+  }
+
+  /** RSP-2: the whole vault list as a `vault` record (skipped when the agent is not running, e.g. in unit tests). */
+  async #sendVault(action: "snapshot" | "quarantined" | "restored" | "purged", entryIds: string[]): Promise<void> {
+    if (!this.#spool) return;
+    const now = this.#clock.now();
+    const entries = this.#vault.list().slice(-5000);
+    await this.#enqueue([{ id: `vault-${now}-${action}-${randomBytes(4).toString("hex")}`, kind: "vault", ts: now, entries, change: { action, entryIds: entryIds.slice(0, 5000) } }]);
   }
 
   /** AGT-7: collects the accounts; sends them when they changed (or `force`, or once a day). */
@@ -510,9 +553,17 @@ export class HostwardAgent {
         for (const raw of res.actions) {
           const id = (raw as { id?: unknown }).id;
           const parsed = agentAction.safeParse(raw);
-          const result = parsed.success ? await this.execute(parsed.data) : { ok: false, message: `refused: not a valid action (${parsed.error.issues[0]?.message})` };
-          this.stats.actions++;
-          if (typeof id === "string") await this.#channel!.call("POST", `/agent/v1/actions/${encodeURIComponent(id)}/result`, { status: result.ok ? "succeeded" : "failed", result: result.message.slice(0, 2000) });
+          const report = async (result: { ok: boolean; message: string }) => {
+            this.stats.actions++;
+            if (typeof id === "string") await this.#channel!.call("POST", `/agent/v1/actions/${encodeURIComponent(id)}/result`, { status: result.ok ? "succeeded" : "failed", result: result.message.slice(0, 2000) });
+          };
+          if (parsed.success && parsed.data.type === "scan_web_files") {
+            // a full scan can take minutes: it must not hold up a block queued behind it
+            const p: Promise<void> = this.execute(parsed.data).then(report).catch((e) => this.#o.log.warn({ err: (e as Error).message }, "could not report a web scan's result")).finally(() => this.#slowActions.delete(p));
+            this.#slowActions.add(p);
+            continue;
+          }
+          await report(parsed.success ? await this.execute(parsed.data) : { ok: false, message: `refused: not a valid action (${parsed.error.issues[0]?.message})` });
         }
         backoff = 250;
       } catch (e) {
@@ -527,8 +578,19 @@ export class HostwardAgent {
   /** AGT-10: carries out one typed action. */
   async execute(a: AgentActionMsg): Promise<{ ok: boolean; message: string }> {
     if (a.type === "run_baseline") return this.#runChecks(a.params.checks);
-    if (a.type === "quarantine_file") return new QuarantineVault(join(this.#o.stateDir, "quarantine")).quarantine(a.params.path, a.params.sha256, this.#clock.now());
-    if (a.type === "restore_file" || a.type === "scan_web_files") return { ok: false, message: `${a.type} is not supported by this agent yet` };
+    if (a.type === "quarantine_file" || a.type === "restore_file") {
+      // RSP-2: the restore goes to the path the vault recorded, never one from the server
+      const r = a.type === "quarantine_file" ? this.#vault.quarantine(a.params.path, a.params.sha256, this.#clock.now()) : this.#vault.restore(a.params.entryId, a.params.sha256, this.#clock.now());
+      if (r.ok && r.entry) await this.#sendVault(a.type === "quarantine_file" ? "quarantined" : "restored", [r.entry.id]).catch((e) => this.#o.log.warn({ err: (e as Error).message }, "could not spool the vault list"));
+      return { ok: r.ok, message: r.message };
+    }
+    if (a.type === "scan_web_files") {
+      if (!this.#web) return { ok: false, message: "no web directory is watched on this agent (hostward agent --web-dir)" };
+      const s = await this.#web.runFullScan("on_demand");
+      const found = s.found ? `${s.found} found (${s.malicious} malicious, ${s.suspicious} suspicious, ${s.phpinfo} phpinfo exposure): their records follow as telemetry` : "nothing found";
+      const extra = [s.skipped ? `${s.skipped} skipped (too large or unreadable)` : "", s.errors ? `${s.errors} engine errors` : "", s.truncated ? "a tree had more web files than the limit" : ""].filter(Boolean).join("; ");
+      return { ok: true, message: `${s.trigger === "on_demand" ? "scanned" : `joined the ${s.trigger} scan already running:`} ${s.files} web files in ${this.#web.dirs.length} director${this.#web.dirs.length === 1 ? "y" : "ies"} (${s.scanned} by the engine, ${s.cached} unchanged and clean) in ${(s.durationMs / 1000).toFixed(1)} s: ${found}${extra ? `; ${extra}` : ""}` };
+    }
     if (a.type === "kill_process") {
       const pc = this.#o.processes ?? this.#procs;
       return pc ? pc.kill(a.params) : { ok: false, message: "process control is off on this agent (no process collector)" };

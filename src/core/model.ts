@@ -371,3 +371,73 @@ export interface QuarantinedFile {
   stateTs: number;
   updatedAt: number;
 }
+
+/** EVT-1/EVT-4/EVT-5: something alerts share — what correlation joins on and the graph draws. */
+export type EntityKind = "ip" | "host" | "account" | "process" | "file" | "domain" | "url";
+
+/** An entity of an event: `key` is canonical (e.g. "ip:203.0.113.7", "file:<asset>:/var/www/x.php", "account:<asset>:root"). */
+export interface EventEntity {
+  key: string;
+  kind: EntityKind;
+  /** What an operator reads (an address, a path, a user name): attacker-controlled text. */
+  label: string;
+  /** The asset it lives on; null for entities that are not host-bound (an attacker IP, a domain). */
+  assetId: string | null;
+  /** Whether it is the attacker's or malicious (an attacker IP, a web shell, a miner), as opposed to a victim (an account, a host). */
+  malicious: boolean;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** EVT-4: an edge of the provenance graph, between entity keys. */
+export interface EventEdge {
+  from: string;
+  to: string;
+  relation: "logged_on_from" | "spawned" | "wrote" | "connected_to" | "resolved" | "attacked" | "ran_on";
+  alertId: string;
+  ts: number;
+}
+
+/** EVT-7/EVT-8: Unhandled, Handling (tasks running, alerts unchanged), Handled, Failed (a task failed). */
+export type EventStatus = "unhandled" | "handling" | "handled" | "failed";
+
+/** EVT-1/EVT-2: a security event — related alerts grouped, with what the overview shows. */
+export interface SecurityEvent {
+  id: string;
+  accountId: string;
+  title: string;
+  status: EventStatus;
+  /** The highest severity of its alerts, unless an operator changed it (EVT-12). */
+  severity: Severity;
+  severityOverride: Severity | null;
+  ownerUserId: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  alertCount: number;
+  assetIds: string[];
+  /** ATT&CK tactic ids (TA00xx) and technique ids of its alerts, and the furthest kill-chain stage reached. */
+  tactics: string[];
+  techniques: string[];
+  stage: string | null;
+  /** Alert types that fed it (EVT-2 "alert sources"). */
+  alertTypes: string[];
+  /** The correlation rule ids that joined its alerts (why these alerts are one event). */
+  joinedBy: string[];
+  handledHow: string | null;
+  handledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** EVT-13: one change or task result in an event's activity log. */
+export interface EventActivity {
+  id: string;
+  eventId: string;
+  accountId: string;
+  at: number;
+  actor: string;
+  /** e.g. "created", "alert_joined", "status", "severity", "owner", "task", "whitelist". */
+  action: string;
+  detail: string;
+  remark: string;
+}

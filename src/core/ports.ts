@@ -1,4 +1,4 @@
-import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot, QuarantinedFile } from "./model.ts";
+import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot, QuarantinedFile, SecurityEvent, EventEntity, EventEdge, EventActivity, EventStatus } from "./model.ts";
 import type { NotificationChannel, OutboxItem, OutboxStatus, AlertTransition, WhitelistEntry, WhitelistRule } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
@@ -280,6 +280,62 @@ export interface QuarantineStore {
   sync(s: { accountId: string; assetId: string; ts: number; entries: Omit<QuarantinedFile, "accountId" | "assetId" | "state" | "stateTs" | "updatedAt">[]; restoredIds: string[] }, now: number): Promise<string[]>;
   list(accountId: string, q: { assetId?: string; state?: QuarantinedFile["state"]; limit: number; offset: number }): Promise<{ items: QuarantinedFile[]; total: number }>;
   get(accountId: string, assetId: string, entryId: string): Promise<QuarantinedFile | null>;
+}
+
+/** EVT-1 … EVT-13: security events and what they hold; correlation state lives here, not in a worker's memory. */
+export interface EventStore {
+  insert(e: SecurityEvent): Promise<void>;
+  update(e: SecurityEvent): Promise<void>;
+  get(accountId: string, id: string): Promise<SecurityEvent | null>;
+  list(accountId: string, q: EventQuery): Promise<Page<SecurityEvent>>;
+  /** Adds an alert to an event (idempotent); an alert belongs to at most one event. */
+  addAlert(eventId: string, alertId: string, at: number): Promise<void>;
+  /** Removes an alert from its event (EVT-9 whitelisting). */
+  removeAlert(eventId: string, alertId: string): Promise<void>;
+  /** The event an alert belongs to, if any (unscoped: ingest). */
+  eventOfAlert(alertId: string): Promise<string | null>;
+  alertIds(eventId: string): Promise<string[]>;
+  /** Adds or refreshes entities (by key: lastSeen grows, malicious only turns true) and edges (deduplicated by from/to/relation/alert). */
+  upsertEntities(eventId: string, accountId: string, entities: EventEntity[], edges: EventEdge[]): Promise<void>;
+  entities(eventId: string): Promise<EventEntity[]>;
+  edges(eventId: string): Promise<EventEdge[]>;
+  /**
+   * EVT-1: open events (Unhandled, Handling or Failed) of the account holding any of these entity
+   * keys, each seen since `since` (the key's own lastSeen in that event) — the join candidates, newest first.
+   */
+  findOpenByEntities(accountId: string, keys: string[], since: number): Promise<Array<{ eventId: string; key: string; lastSeen: number }>>;
+  /** EVT-5: events, newest first, holding this entity key since `since`. */
+  eventsWithEntity(accountId: string, key: string, since: number, limit: number): Promise<SecurityEvent[]>;
+  addActivity(a: EventActivity): Promise<void>;
+  activity(accountId: string, eventId: string): Promise<EventActivity[]>;
+  /**
+   * EVT-3: deletes events last seen before `before` (all accounts, a server job) with their links,
+   * entities, edges and activity, and those of their alerts last seen before `before` (with the
+   * alerts' transitions); returns how many events.
+   */
+  purgeBefore(before: number, limit: number): Promise<number>;
+  /** EVT-1: an alert bridged two open events: everything of `fromId` (alerts, entities merged by key, edges, activity) moves to `intoId`, and `fromId` is deleted. */
+  merge(fromId: string, intoId: string): Promise<void>;
+  /** EVT-9: drops an event's entities and edges, before they are rebuilt from the alerts it still holds. */
+  clearEntities(eventId: string): Promise<void>;
+  /**
+   * A recurring alert (ingest, per record): the event's lastSeen and these entity keys' lastSeen move
+   * to `lastSeen`, only when the event's is at least `minStep` ms older (bounds the writes); true if it moved.
+   */
+  touch(eventId: string, keys: string[], lastSeen: number, now: number, minStep: number): Promise<boolean>;
+}
+
+export interface EventQuery {
+  from?: number;
+  to?: number;
+  status?: EventStatus[];
+  severity?: Severity[];
+  assetId?: string;
+  ownerUserId?: string;
+  /** Matches the title, entity labels and attacker IPs (a substring, case-insensitive). */
+  text?: string;
+  limit: number;
+  offset: number;
 }
 
 export interface Store {

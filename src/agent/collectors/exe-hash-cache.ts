@@ -39,6 +39,7 @@ export interface ExeHashStats {
 }
 
 const keyOf = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+const CHUNK = 64 * 1024;
 
 export class ExeHashCache {
   readonly maxEntries: number;
@@ -49,6 +50,8 @@ export class ExeHashCache {
   #inflight = new Map<string, Promise<ExeHash | null>>();
   #active = 0;
   #queue: (() => void)[] = [];
+  /** Read buffers, one per concurrent hash, reused. */
+  #buffers: Buffer[] = [];
   #s = { hits: 0, misses: 0, skipped: 0, errors: 0, bytesHashed: 0 };
 
   constructor(opts: ExeHashCacheOptions = {}) {
@@ -113,10 +116,21 @@ export class ExeHashCache {
         const md5 = createHash("md5");
         const sha256 = createHash("sha256");
         let bytes = 0;
-        for await (const chunk of fh.createReadStream({ highWaterMark: 256 * 1024, autoClose: false, end: this.maxBytes - 1 }) as AsyncIterable<Buffer>) {
-          md5.update(chunk);
-          sha256.update(chunk);
-          bytes += chunk.length;
+        // one reused buffer per hash slot: a fresh chunk per read (a stream) leaves glibc's heap
+        // fragmented and the agent's RSS tens of MB higher after hashing large binaries
+        const buf = this.#buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+        try {
+          for (;;) {
+            const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, this.maxBytes - bytes), bytes);
+            if (bytesRead <= 0) break;
+            const view = buf.subarray(0, bytesRead);
+            md5.update(view);
+            sha256.update(view);
+            bytes += bytesRead;
+            if (bytes >= this.maxBytes) break;
+          }
+        } finally {
+          this.#buffers.push(buf);
         }
         this.#s.bytesHashed += bytes;
         const h = { md5: md5.digest("hex"), sha256: sha256.digest("hex") };

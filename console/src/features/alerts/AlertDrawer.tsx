@@ -4,6 +4,7 @@ import type { Alert } from "../../app/types.ts";
 import { Button, SeverityBadge, StatusBadge, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
 import { HostEvidence, PrecisionBanner, hostEvidenceKeys } from "./HostEvidence.tsx";
 import { LogonEvidence, logonEvidenceKeys } from "./LogonEvidence.tsx";
+import { QuarantineFileButton, WebshellEvidence, isWebshellAlert, webshellEvidenceKeys } from "./WebshellEvidence.tsx";
 import { DURATIONS, asText, isWhitelisted, useAlertTypes, type Duration, type HistoryItem } from "./model.ts";
 
 /** One alert whole: fields, evidence, ATT&CK, triage, response, history, and its handling. */
@@ -38,8 +39,9 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
   };
   const a = alert.data;
   const handle = (label: string, body: object) => act(label, `/api/v1/alerts/${encodeURIComponent(id)}/handle`, body);
-  // logon (LOG-1 … LOG-8) and host (PRC, MIN) evidence have their own blocks; the generic list shows what is left
-  const shownApart = a ? new Set([...logonEvidenceKeys(a), ...hostEvidenceKeys(a)]) : new Set<string>();
+  // logon (LOG-1 … LOG-8), host (PRC, MIN) and web-shell (WS) evidence have their own blocks; the generic list shows what is left
+  const webshell = a ? isWebshellAlert(a) : false;
+  const shownApart = a ? new Set([...logonEvidenceKeys(a), ...(webshell ? webshellEvidenceKeys(a) : hostEvidenceKeys(a))]) : new Set<string>();
   const evidence = a ? Object.entries(a.evidence).filter(([k]) => !shownApart.has(k)) : [];
 
   return (
@@ -74,6 +76,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
                   {typeof a.evidence["process.pid"] === "number" && typeof a.evidence["process.start"] === "number" && (a.evidence["process.hash"] as { sha256?: string } | undefined)?.sha256 && (
                     <Button kind="danger" disabled={busy} data-testid="virus-removal" onClick={() => void handle("Virus removal queued: the process is killed and its executable quarantined", { action: "virus_removal" })} title="MIN-5: kill the process and quarantine its executable">Virus removal</Button>
                   )}
+                  <QuarantineFileButton alert={a} host={hostOf(a.assetId)} disabled={busy} onConfirm={() => void handle("Quarantine queued: the agent moves the file into its vault", { action: "quarantine" })} />
                   <Button disabled={busy} onClick={() => void handle("Ignored", { action: "ignore" })}>Ignore</Button>
                   <Button disabled={busy} onClick={() => void handle("Marked handled", { action: "mark_handled" })}>Mark handled</Button>
                 </div>
@@ -109,7 +112,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
             </Section>
 
             <LogonEvidence alert={a} actor={actor} hostOf={hostOf} />
-            <HostEvidence alert={a} types={types} />
+            {webshell ? <WebshellEvidence alert={a} /> : <HostEvidence alert={a} types={types} />}
 
             {a.triage && <Section title="Triage"><p className="alv-triage">{a.triage}</p></Section>}
             <Section title="Response"><p className="alv-prose">{a.response ?? <span className="muted">No response taken.</span>}</p></Section>

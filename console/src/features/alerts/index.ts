@@ -1,2 +1,3 @@
 export { AlertsView } from "./AlertsView.tsx";
 export { useAgents, useAlertTypes, relative, asText, DURATIONS, type AlertType, type Duration } from "./model.ts";
+export { visible } from "./WebshellEvidence.tsx";

@@ -1,0 +1,292 @@
+/**
+ * Web-shell engine benchmark (issue #8, WS-1/WS-8): Hostward's engine beside Debian's YARA 4
+ * on the same files — the web files of the benign corpus (scripts/fetch-corpus.ts: PHP/JSP
+ * applications from Debian) and the labelled fixtures (test/fixtures/webshell/).
+ *
+ *   node bench/webshell.ts [--runs N] [--rules N]     (alone; bench/run.ts calls it too)
+ *
+ * Measured, each over the same directory tree of hard links (web files only, so every tool
+ * reads exactly the same files): Hostward in one thread in process (read + hash + both layers),
+ * `hostward scan --json --jobs <cores>` end to end, Hostward's signature layer alone, and
+ * `yara -r -p <cores>` with (a) Hostward's own signature set and (b) a large generated set in
+ * the shape of public web-shell rule collections (bench/webshell-rules.ts). Writes
+ * bench/work/webshell.json and prints the markdown section that bench/REPORT.md carries.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { dirname, join, relative, sep } from "node:path";
+import { fetchCorpus } from "../scripts/fetch-corpus.ts";
+import { collect, scanOne, type FileOutcome } from "../src/cli/scan.ts";
+import { WebshellScanner, loadSignatureFiles, shippedSignatures, webLangOf } from "../src/webshell/index.ts";
+import { generateLargeRuleSet } from "./webshell-rules.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const WORK = join(import.meta.dirname, "work", "webshell");
+const OUT = join(import.meta.dirname, "work", "webshell.json");
+const FIXTURES = join(ROOT, "test", "fixtures", "webshell");
+const CORES = availableParallelism();
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const log = (m: string) => process.stderr.write(`[bench:webshell] ${m}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Row {
+  tool: string;
+  command: string;
+  runs: number[];
+  wallS: number;
+  files: number;
+  mb: number;
+  flagged: number;
+  note?: string;
+}
+
+interface Detection {
+  lang: string;
+  malicious: number;
+  hostward: number;
+  yara: number;
+  benign: number;
+  hostwardFp: number;
+  yaraFp: number;
+}
+
+export interface WebshellBench {
+  date: string;
+  machine: string;
+  yaraVersion: string;
+  corpus: { files: number; mb: number; packages: number; byLang: Record<string, number> };
+  rules: { hostward: number; hostwardStrings: number; large: number; largeStrings: number };
+  rows: Row[];
+  benignFlagged: { hostward: string[]; yaraOwn: string[]; yaraLarge: number };
+  detection: Detection[] | null;
+}
+
+function have(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Debian's yara (4.x), installed from the archive when missing (as root), like the other peers. */
+function ensureYara(): boolean {
+  if (have("yara")) return true;
+  if (process.getuid?.() !== 0) {
+    log("yara is missing; run as root or: apt-get install -y yara");
+    return false;
+  }
+  log("installing yara from Debian's archive");
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  spawnSync("apt-get", ["install", "-y", "-qq", "yara"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  return have("yara");
+}
+
+/** A tree of hard links to the web files only, so that yara -r and hostward scan read the same files. */
+function mirror(src: string, dst: string, allFiles: boolean): { files: number; bytes: number } {
+  rmSync(dst, { recursive: true, force: true });
+  const { items } = collect([src], allFiles);
+  let bytes = 0;
+  for (const it of items) {
+    const p = String(it.path);
+    const to = join(dst, relative(src, p));
+    mkdirSync(dirname(to), { recursive: true });
+    linkSync(p, to);
+    bytes += readFileSync(p).length;
+  }
+  return { files: items.length, bytes };
+}
+
+function timedRun(cmd: string, args: string[], runs: number): { runs: number[]; stdout: string; status: number | null } {
+  spawnSync(cmd, args, { stdio: "ignore", maxBuffer: 1 << 30 }); // warm the page cache and the binary
+  const times: number[] = [];
+  let last = { stdout: "", status: 0 as number | null };
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd: ROOT });
+    times.push((performance.now() - t) / 1000);
+    last = { stdout: r.stdout, status: r.status };
+  }
+  return { runs: times, ...last };
+}
+
+/** Files yara reported (one "RULE PATH" line per match). */
+function yaraFiles(stdout: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of stdout.split("\n")) {
+    const i = line.indexOf(" ");
+    if (i > 0) out.add(line.slice(i + 1));
+  }
+  return out;
+}
+
+const countStrings = (src: string) => (src.match(/^\s*\$\w*\s*=/gm) ?? []).length;
+
+export async function runWebshellBench(opts: { runs?: number; largeRules?: number } = {}): Promise<WebshellBench> {
+  const runs = opts.runs ?? 3;
+  mkdirSync(WORK, { recursive: true });
+  const yaraOk = ensureYara();
+  const yaraVersion = yaraOk ? (spawnSync("yara", ["--version"], { encoding: "utf8" }).stdout.trim() || "unknown") : "not installed";
+
+  const corpus = fetchCorpus(undefined, undefined, true);
+  log(`corpus: ${corpus.packages.length} packages${corpus.missing.length ? `, missing ${corpus.missing.join(", ")}` : ""}`);
+  const benignDir = join(WORK, "benign-web");
+  const m = mirror(corpus.dir, benignDir, false);
+  const mb = m.bytes / 1e6;
+  log(`benign web files: ${m.files} (${mb.toFixed(1)} MB)`);
+
+  const ownRules = join(WORK, "hostward.yar");
+  const ownSrc = loadSignatureFiles().map((f) => `// ${f.file}\n${f.source}`).join("\n");
+  writeFileSync(ownRules, ownSrc);
+  const largeRules = join(WORK, "large.yar");
+  const largeSrc = generateLargeRuleSet(opts.largeRules ?? 1500) + ownSrc;
+  writeFileSync(largeRules, largeSrc);
+
+  const rows: Row[] = [];
+  const byLang: Record<string, number> = {};
+
+  // Hostward, one thread, in this process: read + hash + signatures + heuristics
+  {
+    const scanner = new WebshellScanner();
+    const { items } = collect([benignDir], false);
+    for (const it of items.slice(0, 200)) scanOne(scanner, it); // compile the per-language sets, warm up
+    const times: number[] = [];
+    let flagged: FileOutcome[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      const outs = items.map((it) => scanOne(scanner, it));
+      times.push((performance.now() - t) / 1000);
+      flagged = outs.filter((o) => o.error || o.result?.verdict !== "clean");
+      if (r === 0) for (const o of outs) byLang[o.result?.lang ?? "other"] = (byLang[o.result?.lang ?? "other"] ?? 0) + 1;
+    }
+    rows.push({ tool: "Hostward engine, 1 thread (in process)", command: "WebshellScanner.scan per file (bench/webshell.ts)", runs: times, wallS: median(times), files: items.length, mb, flagged: flagged.length });
+    log(`hostward in process: ${median(times).toFixed(2)} s`);
+  }
+  // the signature layer alone, one thread (YARA-X over the same bytes)
+  {
+    const set = shippedSignatures();
+    const { items } = collect([benignDir], false);
+    const datas = items.map((it) => readFileSync(it.path));
+    const langs = items.map((it) => webLangOf(String(it.path)));
+    for (let i = 0; i < datas.length; i++) set.scan(datas[i]!, langs[i]!);
+    const times: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      for (let i = 0; i < datas.length; i++) set.scan(datas[i]!, langs[i]!);
+      times.push((performance.now() - t) / 1000);
+    }
+    rows.push({ tool: "Hostward signatures alone (YARA-X), 1 thread", command: "SignatureSet.scan, files already in memory", runs: times, wallS: median(times), files: items.length, mb, flagged: 0, note: "no I/O, no heuristics" });
+  }
+  // hostward scan end to end
+  const cli = timedRun(process.execPath, [join(ROOT, "src", "cli", "main.ts"), "scan", "--json", "--jobs", String(CORES), benignDir], runs);
+  const cliLines = cli.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { path: string; verdict: string });
+  const hostwardFlagged = cliLines.filter((l) => l.verdict !== "clean").map((l) => relative(benignDir, l.path));
+  rows.push({ tool: `hostward scan --jobs ${CORES} (CLI, end to end)`, command: `node src/cli/main.ts scan --json --jobs ${CORES} DIR`, runs: cli.runs, wallS: median(cli.runs), files: cliLines.length, mb, flagged: hostwardFlagged.length });
+  log(`hostward scan: ${median(cli.runs).toFixed(2)} s, exit ${cli.status}`);
+
+  let yaraOwnFlagged: string[] = [];
+  let yaraLargeFlagged = 0;
+  if (yaraOk) {
+    const own = timedRun("yara", ["-r", "-w", "-p", String(CORES), ownRules, benignDir], runs);
+    yaraOwnFlagged = [...yaraFiles(own.stdout)].map((p) => relative(benignDir, p));
+    rows.push({ tool: `YARA ${yaraVersion}, Hostward's signatures`, command: `yara -r -w -p ${CORES} hostward.yar DIR`, runs: own.runs, wallS: median(own.runs), files: m.files, mb, flagged: yaraOwnFlagged.length, note: "signatures only, no heuristics" });
+    const large = timedRun("yara", ["-r", "-w", "-p", String(CORES), largeRules, benignDir], runs);
+    yaraLargeFlagged = yaraFiles(large.stdout).size;
+    rows.push({ tool: `YARA ${yaraVersion}, large web-shell rule set`, command: `yara -r -w -p ${CORES} large.yar DIR`, runs: large.runs, wallS: median(large.runs), files: m.files, mb, flagged: yaraLargeFlagged });
+    log(`yara: own ${median(own.runs).toFixed(2)} s, large ${median(large.runs).toFixed(2)} s`);
+  }
+
+  // detection per language on the labelled fixtures
+  let detection: Detection[] | null = null;
+  if (existsSync(join(FIXTURES, "malicious")) || existsSync(join(FIXTURES, "benign"))) {
+    const table = new Map<string, Detection>();
+    const row = (lang: string) => table.get(lang) ?? table.set(lang, { lang, malicious: 0, hostward: 0, yara: 0, benign: 0, hostwardFp: 0, yaraFp: 0 }).get(lang)!;
+    const scanner = new WebshellScanner();
+    for (const label of ["malicious", "benign"] as const) {
+      const dir = join(FIXTURES, label);
+      if (!existsSync(dir)) continue;
+      const y = yaraOk ? yaraFiles(spawnSync("yara", ["-r", "-w", ownRules, dir], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout) : new Set<string>();
+      for (const it of collect([dir], true).items) {
+        const o = scanOne(scanner, it);
+        const lang = o.result?.lang ?? relative(dir, String(it.path)).split(sep)[0] ?? "?";
+        const d = row(lang);
+        const found = Boolean(o.result && o.result.verdict !== "clean");
+        if (label === "malicious") {
+          d.malicious++;
+          if (found) d.hostward++;
+          if (y.has(String(it.path))) d.yara++;
+        } else {
+          d.benign++;
+          if (found) d.hostwardFp++;
+          if (y.has(String(it.path))) d.yaraFp++;
+        }
+      }
+    }
+    detection = [...table.values()].sort((a, b) => a.lang.localeCompare(b.lang));
+  }
+
+  const result: WebshellBench = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${CORES} × ${cpus()[0]?.model.trim() ?? "cpu"}`,
+    yaraVersion,
+    corpus: { files: m.files, mb, packages: corpus.packages.length, byLang },
+    rules: { hostward: shippedSignatures().count, hostwardStrings: countStrings(ownSrc), large: (largeSrc.match(/^rule /gm) ?? []).length, largeStrings: countStrings(largeSrc) },
+    rows,
+    benignFlagged: { hostward: hostwardFlagged, yaraOwn: yaraOwnFlagged, yaraLarge: yaraLargeFlagged },
+    detection,
+  };
+  writeFileSync(OUT, JSON.stringify(result, null, 2));
+  return result;
+}
+
+const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)} %` : "–");
+
+/** The "Web-shell engine" section of bench/REPORT.md, from bench/work/webshell.json. */
+export function webshellSection(): string {
+  if (!existsSync(OUT)) return "## Web-shell engine\n\nNot measured yet: bench/work/webshell.json is absent (node bench/webshell.ts).\n";
+  const b = JSON.parse(readFileSync(OUT, "utf8")) as WebshellBench;
+  const yaraLarge = b.rows.find((r) => r.tool.includes("large"));
+  const rows = b.rows.map((r) => {
+    const fps = r.files / r.wallS;
+    const ratio = yaraLarge ? `${(fps / (yaraLarge.files / yaraLarge.wallS)).toFixed(2)}×` : "–";
+    return `| ${r.tool} | ${r.wallS.toFixed(2)} s | ${Math.round(fps).toLocaleString("en-US")} | ${(r.mb / r.wallS).toFixed(1)} | ${ratio} | ${r.flagged}${r.note ? ` (${r.note})` : ""} |`;
+  });
+  const det = b.detection
+    ? `| language | malicious samples | Hostward detected | YARA 4 + Hostward's signatures | benign samples | Hostward false positives | YARA false positives |\n|---|---|---|---|---|---|---|\n${b.detection.map((d) => `| ${d.lang} | ${d.malicious} | ${d.hostward} (${pct(d.hostward, d.malicious)}) | ${d.yara} (${pct(d.yara, d.malicious)}) | ${d.benign} | ${d.hostwardFp} | ${d.yaraFp} |`).join("\n")}`
+    : "No labelled fixtures under test/fixtures/webshell/ yet: detection not measured.";
+  const fpList = b.benignFlagged.hostward.length ? `\n\nHostward's false positives on the benign corpus:\n\n${b.benignFlagged.hostward.slice(0, 30).map((p) => `- \`${p}\``).join("\n")}${b.benignFlagged.hostward.length > 30 ? `\n- … ${b.benignFlagged.hostward.length - 30} more` : ""}` : "";
+  return `## Web-shell engine
+
+Generated by \`node bench/webshell.ts\` on ${b.date}, ${b.machine}.
+
+**Files:** the web files of the benign corpus (\`scripts/fetch-corpus.ts\`: ${b.corpus.packages} Debian packages —
+MediaWiki, phpMyAdmin, WordPress, Roundcube, Cacti, Tomcat examples, php-* libraries …):
+${b.corpus.files.toLocaleString("en-US")} files, ${b.corpus.mb.toFixed(1)} MB (${Object.entries(b.corpus.byLang).map(([k, v]) => `${k} ${v}`).join(", ")}), hard-linked into one tree
+so that every tool reads the same files. Page cache warm; median of the timed runs.
+
+**Rule sets:** Hostward's own signatures (content/signatures/webshell/: ${b.rules.hostward} rules, ${b.rules.hostwardStrings} strings);
+the "large" set is ${b.rules.large} rules / ${b.rules.largeStrings} strings: ${b.rules.large - b.rules.hostward} rules generated by
+bench/webshell-rules.ts in the shape of public web-shell collections (per-sample rules of 3–8 literal
+strings, a magic and filesize guard, "N of them", one in ten with a bounded regex) plus Hostward's own.
+
+| engine | wall time | files/s | MB/s | vs YARA 4 (large set), files/s | benign files flagged |
+|---|---|---|---|---|---|
+${rows.join("\n")}
+
+Hostward judges each file with both layers (YARA-X signatures and the per-language heuristics);
+YARA only matches rules. "benign files flagged" are false positives: every file here is legitimate.${fpList}
+
+### Detection on the labelled fixtures (test/fixtures/webshell/)
+
+${det}
+
+Reproduce: \`node bench/webshell.ts\` (installs Debian's yara if missing, fetches the corpus;
+raw outputs in bench/work/webshell/).
+`;
+}
+
+if (import.meta.main) {
+  await runWebshellBench({ runs: Number(arg("--runs") ?? 3), largeRules: Number(arg("--rules") ?? 1500) });
+  process.stdout.write(webshellSection());
+}

@@ -1,0 +1,1 @@
+export { QuarantineView } from "./QuarantineView.tsx";
