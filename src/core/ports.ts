@@ -362,6 +362,7 @@ export interface Store {
   readonly baseline: BaselineStore;
   readonly inventory: InventoryStore;
   readonly quarantine: QuarantineStore;
+  readonly events: EventStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

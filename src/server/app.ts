@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT, type GeoIpReader, type IpReputationReader, type IndicatorReader } from "../core/index.ts";
 import { SqliteStore } from "../store/index.ts";
 import { IpPolicyService } from "../response/index.ts";
-import { expireStaleAlerts, LogonIntel, HostIntel, indicatorReader } from "../alerting/index.ts";
+import { expireStaleAlerts, purgeOldEvents, LogonIntel, HostIntel, indicatorReader } from "../alerting/index.ts";
 import { DbIpGeo, IntelService } from "../intel/index.ts";
 import { NotificationDispatcher, enqueueForAlert } from "../notify/index.ts";
 import type { Rule } from "../detection/index.ts";
@@ -95,7 +95,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     reputation: deps.reputation ?? intelService,
   });
   const ingest = new IngestService({
-    store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators, config.externalNets), blockFor: () => config.defence.blockFor,
+    store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators, config.externalNets), externalNets: config.externalNets, blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
   const warmed = await ingest.warm();
@@ -115,7 +115,8 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
 
   // --- console + REST API (HTTP; put it behind TLS or keep it on loopback) ---
-  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false, logController: new LogController({ disableRequestLogging: true }) });
+  // maxParamLength: an entity key in a path (EVT-5) holds a file path (up to 1 KiB, URL-encoded)
+  const api = Fastify({ loggerInstance: log.child({ part: "api" }) as FastifyBaseLogger, bodyLimit: config.api.bodyLimit, trustProxy: false, routerOptions: { maxParamLength: 4096 }, logController: new LogController({ disableRequestLogging: true }) });
   api.setValidatorCompiler(validatorCompiler);
   api.setSerializerCompiler(serializerCompiler);
   installErrorHandler(api);
@@ -155,6 +156,11 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     for (const p of expired) notify(p.assetId);
     await store.actions.requeueStale(now - 60_000);
     await expireStaleAlerts(store, now);
+    // EVT-3: events (and their alerts) last seen over 180 days ago are gone; hourly is enough
+    if (now - eventsPurgedAt >= 3_600_000) {
+      eventsPurgedAt = now;
+      await purgeOldEvents(store, now);
+    }
     await notifier.runOnce();
     if (config.intelReloadEvery > 0 && now - intelCheckedAt >= config.intelReloadEvery) {
       intelCheckedAt = now;
@@ -165,6 +171,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     }
   }
   let intelCheckedAt = 0;
+  let eventsPurgedAt = 0;
 
   const timers: NodeJS.Timeout[] = [];
   return {

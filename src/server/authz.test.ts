@@ -15,7 +15,7 @@ import { hashPassword, newApiTokenSecret, sha256hex, type HostwardServer } from 
  *        "own"   acts on the caller's own account or self: B is allowed like A.
  */
 type Scope = "list" | "id" | "own";
-interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; approvalId: string; vaultEntryId: string; n: number }
+interface Fixture { disabledPolicyId: string; agentId: string; alertId: string; policyId: string; allowId: string; userId: string; tokenId: string; whitelistedAlertId: string; ruleId: string; entryId: string; channelId: string; outboxId: string; approvalId: string; vaultEntryId: string; eventId: string; entityKey: string; n: number }
 interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { url: string; payload?: object } }
 
 const MATRIX: Record<string, Row> = {
@@ -99,6 +99,17 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/assets/:id/accounts": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/assets/${f.agentId}/accounts` }) },
   "GET /api/v1/detection/rules": { access: "viewer", scope: "own", req: () => ({ url: "/api/v1/detection/rules" }) },
   "PATCH /api/v1/detection/rules/:id": { access: "admin", scope: "own", req: () => ({ url: "/api/v1/detection/rules/hw-slow-brute-force", payload: { count: 15 } }) },
+  "GET /api/v1/events": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/events" }) },
+  "GET /api/v1/events/affected-assets": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/events/affected-assets" }) },
+  "GET /api/v1/events/export.xlsx": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/events/export.xlsx?limit=10" }) },
+  "GET /api/v1/events/:id": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}` }) },
+  ...Object.fromEntries(["alerts", "timeline", "graph", "entities", "activity"].map((x) => [`GET /api/v1/events/:id/${x}`, { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}/${x}` }) } as Row])),
+  "POST /api/v1/events/:id/owner": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}/owner`, payload: { userId: null, remark: "matrix" } }) },
+  "POST /api/v1/events/:id/severity": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}/severity`, payload: { severity: "critical", remark: "matrix" } }) },
+  "POST /api/v1/events/:id/status": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}/status`, payload: { status: "handled", remark: "matrix" } }) },
+  "POST /api/v1/events/:id/whitelist": { access: "analyst", scope: "id", req: (f) => ({ url: `/api/v1/events/${f.eventId}/whitelist`, payload: { remark: "matrix" } }) },
+  "GET /api/v1/entities": { access: "viewer", scope: "list", req: () => ({ url: "/api/v1/entities" }) },
+  "GET /api/v1/entities/:key/events": { access: "viewer", scope: "id", req: (f) => ({ url: `/api/v1/entities/${encodeURIComponent(f.entityKey)}/events` }) },
 };
 
 const ROLES: Role[] = ["admin", "analyst", "viewer"];
@@ -153,7 +164,12 @@ async function fixture(callerUserId: string | null): Promise<Fixture> {
   await s.inventory.put({ accountId: A, assetId: agentId, ts: now, uidMin: 1000, accounts: [{ name: "root", uid: 0, gid: 0, home: "/root", shell: "/bin/bash", interactiveShell: true, password: "set", systemAccount: false, keys: [] }], receivedAt: now });
   const vaultEntryId = `q-${now}-${"0123456789ab"}`;
   await s.quarantine.sync({ accountId: A, assetId: agentId, ts: now, entries: [{ entryId: vaultEntryId, originalPath: `/var/www/html/shell-${i}.php`, sha256: "c".repeat(64), md5: null, size: 30, mode: 0o644, uid: 33, gid: 33, quarantinedAt: now, expiresAt: now + 30 * 86_400_000 }], restoredIds: [] }, now);
-  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, approvalId, vaultEntryId, n: i };
+  const eventId = newId("evt", now), entityKey = `host:${agentId}`;
+  await s.events.insert({ id: eventId, accountId: A, title: `SSH brute force from 203.0.113.1 (${i})`, status: "unhandled", severity: "high", severityOverride: null, ownerUserId: null, firstSeen: now, lastSeen: now, alertCount: 1, assetIds: [agentId], tactics: ["TA0006"], techniques: ["T1110.001"], stage: "TA0006", alertTypes: ["ssh_brute_force"], joinedBy: [], handledHow: null, handledAt: null, createdAt: now, updatedAt: now });
+  await s.events.addAlert(eventId, alertId, now);
+  await s.events.upsertEntities(eventId, A, [{ key: entityKey, kind: "host", label: `a-${i}`, assetId: agentId, malicious: false, firstSeen: now, lastSeen: now }, { key: "ip:203.0.113.1", kind: "ip", label: "203.0.113.1", assetId: null, malicious: true, firstSeen: now, lastSeen: now }], [{ from: "ip:203.0.113.1", to: entityKey, relation: "attacked", alertId, ts: now }]);
+  await s.events.addActivity({ id: newId("eva", now), eventId, accountId: A, at: now, actor: "system", action: "created", detail: `opened by alert ${alertId}`, remark: "" });
+  return { disabledPolicyId, agentId, alertId, policyId, allowId, userId, tokenId, whitelistedAlertId, ruleId, entryId, channelId, outboxId, approvalId, vaultEntryId, eventId, entityKey, n: i };
 }
 
 before(async () => {
@@ -204,7 +220,7 @@ for (const [key, row] of Object.entries(MATRIX)) {
         assert.equal(res.statusCode, 404, what);
       } else {
         assert.equal(res.statusCode, 200, what);
-        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, fx.approvalId, fx.vaultEntryId, `weak-${fx.n}`, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
+        for (const id of [fx.agentId, fx.policyId, fx.disabledPolicyId, fx.allowId, fx.userId, fx.tokenId, fx.ruleId, fx.entryId, fx.channelId, fx.outboxId, fx.approvalId, fx.vaultEntryId, fx.eventId, `weak-${fx.n}`, A]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);
         // bulk routes name A's alerts: each must fail as not found, never be changed
         if (method === "POST" && url.startsWith("/api/v1/alerts/")) assert.ok(res.json().results.every((r: { ok: boolean; error: string }) => !r.ok && /^no alert/.test(r.error)), what);
         else for (const id of [fx.alertId, fx.whitelistedAlertId]) assert.ok(!res.body.includes(id), `${what} leaks ${id}`);

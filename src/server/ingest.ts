@@ -2,7 +2,9 @@ import type { Logger } from "pino";
 import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
-import { applyDetection, applyWhitelists, isWhitelisted, transition, type HostIntel, type LogonIntel } from "../alerting/index.ts";
+import { applyDetection, applyWhitelists, isWhitelisted, transition, EventCorrelator, type HostIntel, type LogonIntel } from "../alerting/index.ts";
+import { loadCorrelationRules } from "../../content/correlation.ts";
+import { loadAttack } from "../../content/attack.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
 import { applyVaultRecord, proactiveDefenceOn, queueAgentAction, type IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
@@ -23,6 +25,10 @@ export interface IngestDeps {
   hostIntel?: HostIntel;
   /** ALR-9: queues the alert's notifications inside the ingest transaction (an outbox). */
   enqueueNotifications?: (tx: Store, alert: Alert, reason: "opened" | "recurred", now: number) => Promise<unknown>;
+  /** EVT-1: alerts into security events (default: the shipped correlation rules and ATT&CK table). */
+  events?: EventCorrelator;
+  /** Networks judged like public addresses (config externalNets): their addresses join events across assets. */
+  externalNets?: string[];
 }
 
 /**
@@ -35,9 +41,16 @@ export class IngestService {
   #engines = new Map<string, DetectionEngine>();
   #deps: IngestDeps;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #events: EventCorrelator;
 
   constructor(deps: IngestDeps) {
     this.#deps = deps;
+    this.#events = deps.events ?? new EventCorrelator({ rules: loadCorrelationRules(), attack: loadAttack(), externalNets: deps.externalNets });
+  }
+
+  /** EVT-1 … EVT-9: the correlation ingest uses, for the events API (detach, recompute, ATT&CK table). */
+  get events(): EventCorrelator {
+    return this.#events;
   }
 
   /** The account's rules: the shipped ones with its overrides applied. */
@@ -145,8 +158,12 @@ export class IngestService {
     const firstEver = d.notify === "first" ? !(await tx.alerts.everHad(d.assetId, d.dedupKey)) : false;
     let { alert, created } = await applyDetection(tx, d, now, accountId);
     if (created) this.#deps.metrics.inc("hostward_alerts_opened_total", 1);
-    if (!created && !d.opened) return;
-    // whitelists apply before anything else: a whitelisted alert is never blocked and notifies no one
+    if (!created && !d.opened) {
+      // EVT-1: a threshold still counting keeps its event (and the entities later alerts join on) recent
+      await this.#events.onRecurrence(tx, alert, now);
+      return;
+    }
+    // whitelists apply before anything else: a whitelisted alert is never blocked, notifies no one and joins no event
     alert = await applyWhitelists(tx, alert, now);
     if (isWhitelisted(alert.status)) return;
     if (d.opened && d.response === "kill_process" && alert.status === "unhandled" && (await proactiveDefenceOn(tx, accountId, d.assetId))) {
@@ -156,8 +173,10 @@ export class IngestService {
       if (typeof pid === "number" && typeof start === "number") {
         const action = await queueAgentAction(tx, { accountId, agentId: d.assetId, type: "kill_process", params: { pid, start, ...(sha256 ? { sha256 } : {}) } }, now);
         notifyAgents.add(d.assetId);
-        await transition(tx, alert, "blocked", { actor: "proactive-defence", how: `process ${pid} killed on sight (action ${action.id})` }, now, { response: `kill_process queued (${action.id})`, handledHow: `killed by proactive defence (action ${action.id})` });
+        alert = await transition(tx, alert, "blocked", { actor: "proactive-defence", how: `process ${pid} killed on sight (action ${action.id})` }, now, { response: `kill_process queued (${action.id})`, handledHow: `killed by proactive defence (action ${action.id})` });
         this.#deps.metrics.inc("hostward_processes_killed_total", 1);
+        // EVT-8: a Blocked alert is part of the attack's event, though event handling never changes it
+        await this.#events.onAlert(tx, alert, now);
         return;
       }
     }
@@ -165,6 +184,8 @@ export class IngestService {
       alert = { ...alert, response: await this.#respond(tx, alert, d, d.sourceIp, now, notifyAgents), updatedAt: now };
       await tx.alerts.update(alert);
     }
+    // EVT-1: into a security event, in this transaction (the state is the store's: any worker can continue it)
+    await this.#events.onAlert(tx, alert, now);
     // ALR-9: queued in this transaction (an outbox), after the response so the notice says what was done
     if (d.notify === "every" || (d.notify === "first" && firstEver)) await this.#deps.enqueueNotifications?.(tx, alert, created ? "opened" : "recurred", now);
   }

@@ -1,6 +1,6 @@
 import { describe, test, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import type { Alert, Store, StoredRecord, IpPolicy, AgentAction } from "../core/index.ts";
+import type { Alert, Store, StoredRecord, IpPolicy, AgentAction, SecurityEvent, EventEntity, EventQuery } from "../core/index.ts";
 
 /**
  * The Store port's contract. Every adapter runs it unchanged:
@@ -345,6 +345,121 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       await t;
       assert.equal(inside, 1);
       assert.equal(await outside, 2);
+    });
+
+    // --- EVT: security events (src/store/sqlite/event-store.ts) ---
+    const event = (over: Partial<SecurityEvent> = {}): SecurityEvent => ({
+      id: "evt_1", accountId: "default", title: "SSH brute force from 198.51.100.7", status: "unhandled", severity: "high", severityOverride: null, ownerUserId: null,
+      firstSeen: 1000, lastSeen: 2000, alertCount: 1, assetIds: ["a1"], tactics: ["TA0006"], techniques: ["T1110.001"], stage: "TA0006", alertTypes: ["ssh_brute_force"],
+      joinedBy: [], handledHow: null, handledAt: null, createdAt: 1000, updatedAt: 2000, ...over,
+    });
+    const entity = (key: string, over: Partial<EventEntity> = {}): EventEntity => ({
+      key, kind: key.split(":")[0] as EventEntity["kind"], label: key.split(":").at(-1)!, assetId: null, malicious: false, firstSeen: 1000, lastSeen: 2000, ...over,
+    });
+
+    test("EVT-1 EVT-3 events: stored whole, listed newest first by time range, status, severity, asset, owner and text; ACC-1", async () => {
+      await s.events.insert(event());
+      await s.events.insert(event({ id: "evt_2", title: "Mining program: /tmp/.x/xmrig", status: "handling", severity: "critical", firstSeen: 5000, lastSeen: 9000, ownerUserId: "usr_1", assetIds: ["a2"] }));
+      await s.events.insert(event({ id: "evt_3", accountId: "other", title: "SSH brute force from 198.51.100.7" }));
+      await s.events.upsertEntities("evt_1", "default", [entity("host:a1", { assetId: "a1" }), entity("ip:198.51.100.7", { malicious: true })], []);
+      await s.events.upsertEntities("evt_2", "default", [entity("host:a2", { assetId: "a2" }), entity("process:a2:/tmp/.x/xmrig", { assetId: "a2" })], []);
+      assert.deepEqual(await s.events.get("default", "evt_2"), event({ id: "evt_2", title: "Mining program: /tmp/.x/xmrig", status: "handling", severity: "critical", firstSeen: 5000, lastSeen: 9000, ownerUserId: "usr_1", assetIds: ["a2"] }));
+      assert.equal(await s.events.get("other", "evt_1"), null, "ACC-1");
+      const ids = async (q: Partial<EventQuery>) => (await s.events.list("default", { limit: 10, offset: 0, ...q })).items.map((e) => e.id);
+      assert.deepEqual(await ids({}), ["evt_2", "evt_1"]);
+      assert.deepEqual(await ids({ from: 3000 }), ["evt_2"]);
+      assert.deepEqual(await ids({ to: 3000 }), ["evt_1"]);
+      assert.deepEqual(await ids({ status: ["unhandled", "failed"] }), ["evt_1"]);
+      assert.deepEqual(await ids({ status: [] }), []);
+      assert.deepEqual(await ids({ severity: ["critical"] }), ["evt_2"]);
+      assert.deepEqual(await ids({ assetId: "a1" }), ["evt_1"]);
+      assert.deepEqual(await ids({ ownerUserId: "usr_1" }), ["evt_2"]);
+      assert.deepEqual(await ids({ text: "XMRIG" }), ["evt_2"], "title, case-insensitive");
+      assert.deepEqual(await ids({ text: "198.51.100" }), ["evt_1"], "an entity label (the attacker address)");
+      assert.deepEqual(await ids({ text: "%" }), [], "LIKE wildcards are text");
+      const p = await s.events.list("default", { limit: 1, offset: 1 });
+      assert.deepEqual([p.total, p.items.map((e) => e.id)], [2, ["evt_1"]]);
+      await s.events.update({ ...event(), status: "handled", handledHow: "blocked", handledAt: 3000 });
+      assert.equal((await s.events.get("default", "evt_1"))?.handledHow, "blocked");
+    });
+
+    test("EVT-1 join lookup: open events holding a key since a time, newest first; upserts keep the latest sighting and malicious sticks; ACC-1", async () => {
+      await s.events.insert(event());
+      await s.events.insert(event({ id: "evt_2", lastSeen: 8000 }));
+      await s.events.insert(event({ id: "evt_h", status: "handled" }));
+      await s.events.insert(event({ id: "evt_x", accountId: "other" }));
+      await s.events.upsertEntities("evt_1", "default", [entity("ip:198.51.100.7", { lastSeen: 2000 })], [{ from: "ip:198.51.100.7", to: "host:a1", relation: "attacked", alertId: "al_1", ts: 1000 }]);
+      await s.events.upsertEntities("evt_1", "default", [entity("ip:198.51.100.7", { lastSeen: 1500, firstSeen: 500, malicious: true, label: "changed" })], [{ from: "ip:198.51.100.7", to: "host:a1", relation: "attacked", alertId: "al_1", ts: 1200 }]);
+      await s.events.upsertEntities("evt_1", "default", [entity("ip:198.51.100.7", { malicious: false })], []);
+      await s.events.upsertEntities("evt_2", "default", [entity("ip:198.51.100.7", { lastSeen: 8000 })], []);
+      await s.events.upsertEntities("evt_h", "default", [entity("ip:198.51.100.7", { lastSeen: 9000 })], []);
+      await s.events.upsertEntities("evt_x", "other", [entity("ip:198.51.100.7", { lastSeen: 9000 })], []);
+      const [e] = await s.events.entities("evt_1");
+      assert.deepEqual([e?.firstSeen, e?.lastSeen, e?.malicious, e?.label], [500, 2000, true, "198.51.100.7"]);
+      assert.equal((await s.events.edges("evt_1")).length, 1, "edges are deduplicated");
+      assert.deepEqual(await s.events.findOpenByEntities("default", ["ip:198.51.100.7", "ip:192.0.2.1"], 0), [
+        { eventId: "evt_2", key: "ip:198.51.100.7", lastSeen: 8000 }, { eventId: "evt_1", key: "ip:198.51.100.7", lastSeen: 2000 },
+      ], "EVT-8: a Handled event is no candidate");
+      assert.deepEqual((await s.events.findOpenByEntities("default", ["ip:198.51.100.7"], 3000)).map((r) => r.eventId), ["evt_2"]);
+      assert.deepEqual(await s.events.findOpenByEntities("default", [], 0), []);
+      assert.deepEqual((await s.events.eventsWithEntity("default", "ip:198.51.100.7", 0, 10)).map((x) => x.id), ["evt_2", "evt_h", "evt_1"], "EVT-5 every event holding it, Handled too (newest first, then by id)");
+      assert.deepEqual((await s.events.eventsWithEntity("other", "ip:198.51.100.7", 0, 10)).map((x) => x.id), ["evt_x"], "ACC-1");
+      // a recurring alert keeps the event and its keys recent, at most once per step
+      assert.equal(await s.events.touch("evt_1", ["ip:198.51.100.7"], 2030, 2030, 60), false, "not a step later");
+      assert.equal(await s.events.touch("evt_1", ["ip:198.51.100.7"], 4000, 4001, 60), true);
+      assert.deepEqual([(await s.events.get("default", "evt_1"))?.lastSeen, (await s.events.entities("evt_1"))[0]?.lastSeen], [4000, 4000]);
+      await s.events.clearEntities("evt_1");
+      assert.deepEqual([(await s.events.entities("evt_1")).length, (await s.events.edges("evt_1")).length], [0, 0]);
+    });
+
+    test("EVT-1 an alert belongs to one event; merging moves alerts, entities, edges and activity into the older", async () => {
+      await s.events.insert(event());
+      await s.events.insert(event({ id: "evt_2" }));
+      await s.events.addAlert("evt_1", "al_1", 10);
+      await s.events.addAlert("evt_1", "al_1", 11);
+      await s.events.addAlert("evt_2", "al_1", 12);
+      assert.deepEqual([await s.events.eventOfAlert("al_1"), await s.events.alertIds("evt_1")], ["evt_1", ["al_1"]], "idempotent, at most one event");
+      await s.events.addAlert("evt_2", "al_2", 13);
+      await s.events.upsertEntities("evt_1", "default", [entity("host:a1", { lastSeen: 2000 })], [{ from: "ip:1", to: "host:a1", relation: "attacked", alertId: "al_1", ts: 1 }]);
+      await s.events.upsertEntities("evt_2", "default", [entity("host:a1", { lastSeen: 7000, malicious: true }), entity("file:a1:/x.php", { assetId: "a1" })], [
+        { from: "ip:1", to: "host:a1", relation: "attacked", alertId: "al_1", ts: 1 }, { from: "host:a1", to: "file:a1:/x.php", relation: "wrote", alertId: "al_2", ts: 2 },
+      ]);
+      await s.events.addActivity({ id: "eva_1", eventId: "evt_2", accountId: "default", at: 5, actor: "system", action: "created", detail: "d", remark: "" });
+      await s.events.merge("evt_2", "evt_1");
+      assert.equal(await s.events.get("default", "evt_2"), null);
+      assert.deepEqual(await s.events.alertIds("evt_1"), ["al_1", "al_2"]);
+      assert.equal(await s.events.eventOfAlert("al_2"), "evt_1");
+      assert.deepEqual((await s.events.entities("evt_1")).map((e) => [e.key, e.lastSeen, e.malicious]), [["file:a1:/x.php", 2000, false], ["host:a1", 7000, true]]);
+      assert.equal((await s.events.edges("evt_1")).length, 2);
+      assert.deepEqual([(await s.events.entities("evt_2")).length, (await s.events.edges("evt_2")).length], [0, 0]);
+      assert.deepEqual((await s.events.activity("default", "evt_1")).map((a) => a.id), ["eva_1"]);
+      assert.deepEqual(await s.events.activity("other", "evt_1"), [], "ACC-1");
+      await s.events.removeAlert("evt_1", "al_2");
+      assert.equal(await s.events.eventOfAlert("al_2"), null);
+    });
+
+    test("EVT-3 purging removes old events with everything they hold, and their alerts as old; newer alerts stay", async () => {
+      const DAY = 86_400_000;
+      await s.events.insert(event({ id: "evt_old", firstSeen: 1 * DAY, lastSeen: 2 * DAY }));
+      await s.events.insert(event({ id: "evt_new", firstSeen: 1 * DAY, lastSeen: 300 * DAY }));
+      await s.alerts.insert(alert({ id: "al_old", dedupKey: "k1", lastSeen: 2 * DAY }));
+      await s.alerts.insert(alert({ id: "al_late", dedupKey: "k2", lastSeen: 250 * DAY }));
+      await s.alerts.insert(alert({ id: "al_new", dedupKey: "k3", lastSeen: 300 * DAY }));
+      await s.transitions.insert({ id: "atr_1", accountId: "default", alertId: "al_old", at: 1, from: "unhandled", to: "handled", actor: "u", how: "h", remark: "" });
+      await s.events.addAlert("evt_old", "al_old", 1);
+      await s.events.addAlert("evt_old", "al_late", 1);
+      await s.events.addAlert("evt_new", "al_new", 1);
+      await s.events.upsertEntities("evt_old", "default", [entity("host:a1")], [{ from: "ip:1", to: "host:a1", relation: "attacked", alertId: "al_old", ts: 1 }]);
+      await s.events.addActivity({ id: "eva_1", eventId: "evt_old", accountId: "default", at: 5, actor: "system", action: "created", detail: "d", remark: "" });
+      assert.equal(await s.events.purgeBefore(200 * DAY, 100), 1);
+      assert.equal(await s.events.get("default", "evt_old"), null);
+      assert.deepEqual([await s.events.alertIds("evt_old"), await s.events.entities("evt_old"), await s.events.edges("evt_old"), await s.events.activity("default", "evt_old")], [[], [], [], []]);
+      assert.equal(await s.alerts.get("default", "al_old"), null, "its alert as old is gone");
+      assert.deepEqual(await s.transitions.list("default", "al_old"), []);
+      assert.equal((await s.alerts.get("default", "al_late"))?.id, "al_late", "an alert seen since stays");
+      assert.equal(await s.events.eventOfAlert("al_late"), null);
+      assert.equal((await s.events.get("default", "evt_new"))?.id, "evt_new");
+      assert.equal(await s.events.purgeBefore(200 * DAY, 100), 0);
     });
   });
 }

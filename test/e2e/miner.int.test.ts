@@ -61,7 +61,7 @@ require("net").createServer((s) => {
 }).listen(3333, ${JSON.stringify(POOL)});
 `;
 
-test("MIN-1 MIN-2 MIN-3 MIN-5 a miner holding a stratum session and burning a core raises the mining, pool and sustained-CPU alerts; virus removal kills it and quarantines the file", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+test("MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 a miner holding a stratum session and burning a core raises the mining, pool and sustained-CPU alerts, all in one event; virus removal kills it and quarantines the file", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
   const poolLog = join(tmp.dir, "pool.log");
   writeFileSync(poolLog, "");
   procs.push(spawn("ip", ["netns", "exec", poolHost.ns, process.execPath, "-e", POOL_JS(poolLog)], { stdio: "ignore", detached: true }));
@@ -105,6 +105,12 @@ test("MIN-1 MIN-2 MIN-3 MIN-5 a miner holding a stratum session and burning a co
     assert.ok((busy.evidence["process.cpu"] as { pct: number }).pct >= 80, JSON.stringify(busy.evidence["process.cpu"]));
     assert.equal((busy.evidence["process.network"] as { ip: string }).ip, POOL, "the sustained-CPU alert names the external endpoint it keeps talking to");
     t.diagnostic(`alerts: ${program.type}, ${pool.type}, ${busy.type} (CPU ${(busy.evidence["process.cpu"] as { pct: number }).pct} %)`);
+    // MIN-4: the mining incident is one security event holding all three alerts
+    const events = (await api("/api/v1/events")).items as { id: string; alertCount: number; alertTypes: string[]; stage: { name: string } | null }[];
+    assert.equal(events.length, 1, `one event: ${JSON.stringify(events.map((e) => e.alertTypes))}`);
+    const inEvent = ((await api(`/api/v1/events/${events[0]!.id}/alerts`)).items as { id: string }[]).map((a) => a.id);
+    for (const a of [program, pool, busy]) assert.ok(inEvent.includes(a.id), `${a.type} is in the event`);
+    t.diagnostic(`event ${events[0]!.id}: ${events[0]!.alertCount} alerts, stage ${events[0]!.stage?.name}`);
 
     // MIN-5: virus detection and removal
     const handled = await api(`/api/v1/alerts/${busy.id}/handle`, "POST", { action: "virus_removal" });

@@ -6,6 +6,7 @@ import type { AuditFn, LoginService } from "../login-service.ts";
 import type { Pki } from "../pki.ts";
 import type { Rule } from "../../detection/index.ts";
 import type { IntelService } from "../../intel/index.ts";
+import type { EventCorrelator } from "../../alerting/index.ts";
 
 export interface RouteDeps {
   store: Store;
@@ -25,7 +26,8 @@ export interface RouteDeps {
   /** ALR-9: delivers notifications; the routes use it for "send test". */
   notifier: NotificationDispatcher;
   /** BF-1: the account's effective rules, and rebuilding detection after they change. */
-  ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(accountId: string): Promise<number> };
+  /** …and EVT-9/EVT-2: the event correlation ingest runs (rebuilding an event, its ATT&CK table). */
+  ingest: { rulesFor(accountId: string): Promise<Rule[]>; reloadAccount(accountId: string): Promise<number>; readonly events: EventCorrelator };
   /** PRC-1: the intel lists. */
   intel: IntelService;
 }
