@@ -18,6 +18,8 @@ import { ProcessCollector } from "./collectors/processes.ts";
 import { ConnectionCollector } from "./collectors/connections.ts";
 import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
 import { QuarantineVault } from "./actions/quarantine.ts";
+import { channelEndpoints, type HostIsolation } from "./actions/isolation.ts";
+import type { WebDeny } from "./actions/web-deny.ts";
 import type { WebFileWatch, WebScanner } from "./collectors/web-files.ts";
 import { cidrContains, isPublicIp, parseCidr, type Cidr } from "../core/index.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
@@ -75,6 +77,10 @@ export interface AgentOptions {
   processes?: { kill(p: { pid: number; start: number; sha256?: string }): Promise<{ ok: boolean; message: string }> };
   /** Enforces blocks; null disables response actions (they report failure). */
   firewall: Firewall | null;
+  /** RSP-3 host isolation; absent: isolate_host/release_host report failure. */
+  isolation?: HostIsolation | null;
+  /** EVT-10 web-server deny list; absent: web_deny_ip/web_allow_ip report failure. */
+  webDeny?: WebDeny | null;
   log: Logger;
   clock?: Clock;
   hostname?: string;
@@ -186,6 +192,12 @@ export class HostwardAgent {
       const r = await this.#o.firewall.ensure();
       if (!r.ok) this.#o.log.warn({ reason: r.message }, "firewall not ready: blocks will fail until it is");
     }
+    // RSP-3 / EVT-10: an isolation or deny entry outlives a restart, and one whose period ended meanwhile is lifted
+    const channel = this.#o.isolation ? await channelEndpoints(st.server, {}) : null;
+    for (const [what, p] of [["host isolation", this.#o.isolation?.restore(channel?.ok ? channel.endpoints : [])], ["web deny list", this.#o.webDeny?.start()]] as const) {
+      const r = await p?.catch((e: Error) => ({ ok: false, message: e.message }));
+      if (r) this.#o.log[r.ok ? "info" : "warn"]({ result: r.message }, what);
+    }
     this.#running = true;
     await this.#startCollectors();
     this.#startHostChecks();
@@ -195,6 +207,8 @@ export class HostwardAgent {
   async stop(): Promise<void> {
     this.#running = false;
     for (const t of this.#timers) clearTimeout(t);
+    this.#o.isolation?.stop();
+    this.#o.webDeny?.stop();
     await this.#baselineRunning?.catch(() => {});
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
@@ -594,6 +608,23 @@ export class HostwardAgent {
     if (a.type === "kill_process") {
       const pc = this.#o.processes ?? this.#procs;
       return pc ? pc.kill(a.params) : { ok: false, message: "process control is off on this agent (no process collector)" };
+    }
+    try {
+      if (a.type === "isolate_host" || a.type === "release_host") {
+        const iso = this.#o.isolation;
+        if (!iso) return { ok: false, message: "host isolation is off on this agent (it needs root and nftables; --no-firewall turns it off)" };
+        if (a.type === "release_host") return await iso.release("released by the server");
+        // RSP-3: the agent's own server address is always kept open, whatever the server sent
+        const ch = await channelEndpoints(this.#state?.server ?? this.#o.server, a.params);
+        return ch.ok ? await iso.isolate(ch.endpoints, a.params.timeoutSeconds) : ch;
+      }
+      if (a.type === "web_deny_ip" || a.type === "web_allow_ip") {
+        const wd = this.#o.webDeny;
+        if (!wd) return { ok: false, message: "the web-server deny list is off on this agent (it needs root; --web-deny-file sets its path)" };
+        return a.type === "web_deny_ip" ? await wd.deny(a.params.ip, a.params.timeoutSeconds) : await wd.allow(a.params.ip);
+      }
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
     }
     const fw = this.#o.firewall;
     if (!fw) return { ok: false, message: "this agent runs without firewall control (--no-firewall)" };

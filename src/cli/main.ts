@@ -114,8 +114,11 @@ Options:
                      shells are reported, never quarantined automatically (WS-7)
   --web-scan-cron E  When the full web scan runs, a 5-field cron expression in local time
                      (default "17 3 * * *", daily at 03:17; on demand too)
+  --web-deny-file F  The nginx include file of denied addresses the server may add to
+                     (default /etc/nginx/hostward-deny.conf; nginx must include it)
+  --nginx-conf F     nginx's main configuration, when not the default (for nginx -T / -s reload)
   --from-start       Read a log not seen before from its start, not its end
-  --no-firewall      Report only; never block
+  --no-firewall      Report only; never block or isolate
   -h, --help         This help
 
 Example:
@@ -253,8 +256,18 @@ async function hostChecks(v: Values, log: pino.Logger) {
   return { inventory, ...host, baseline: { every: v["baseline-every"] ? parseDuration(String(v["baseline-every"])) : undefined, check: () => checkWeakPasswords({ dictionary, workers: 1, budgetMs: 2 * 3_600_000 }) } };
 }
 
+/** RSP-3 isolation and the EVT-10 nginx deny list, with the firewall (root). Not for the server's own local agent: isolating it would cut the console off. */
+async function responseControls(v: Values, stateDir: string, log: pino.Logger) {
+  const { NftIsolation } = await import("../agent/actions/isolation.ts");
+  const { NginxDenyList } = await import("../agent/actions/web-deny.ts");
+  return {
+    isolation: new NftIsolation({ stateFile: join(stateDir, "isolation.json"), onReleased: (m) => log.info(m) }),
+    webDeny: new NginxDenyList({ file: v["web-deny-file"] ? resolve(String(v["web-deny-file"])) : undefined, nginx: v["nginx-conf"] ? ["nginx", "-c", resolve(String(v["nginx-conf"]))] : undefined, onExpired: (m) => log.info(m) }),
+  };
+}
+
 async function cmdAgent(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" }, "no-processes": { type: "boolean" }, "web-dir": { type: "string", multiple: true }, "web-scan-cron": { type: "string" } });
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" }, "no-processes": { type: "boolean" }, "web-dir": { type: "string", multiple: true }, "web-scan-cron": { type: "string" }, "web-deny-file": { type: "string" }, "nginx-conf": { type: "string" } });
   if (v.help) return out(HELPS.agent!), 0;
   const webDirs = ((v["web-dir"] ?? []) as string[]).map((d) => resolve(d));
   if (v["web-scan-cron"] !== undefined) {
@@ -270,7 +283,8 @@ async function cmdAgent(args: string[]): Promise<number> {
   const { HostwardAgent } = await import("../agent/index.ts");
   const log = makeLogger(process.env.HOSTWARD_LOG_LEVEL ?? "info");
   const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
-  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), fromStart: Boolean(v["from-start"]), journald: v.journald, firewall: await makeFirewall(Boolean(v["no-firewall"]), log, v.server), log, ...(await hostChecks(v, log)), ...(webDirs.length ? { webFiles: { dirs: webDirs, cron: v["web-scan-cron"] as string | undefined } } : {}) });
+  const firewall = await makeFirewall(Boolean(v["no-firewall"]), log, v.server);
+  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), fromStart: Boolean(v["from-start"]), journald: v.journald, firewall, ...(firewall ? await responseControls(v, stateDir, log) : {}), log, ...(await hostChecks(v, log)), ...(webDirs.length ? { webFiles: { dirs: webDirs, cron: v["web-scan-cron"] as string | undefined } } : {}) });
   await agent.start();
   log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
   // write the compiled-code cache now (NODE_COMPILE_CACHE), not only at a clean exit: the next

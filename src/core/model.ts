@@ -138,7 +138,7 @@ export interface IpPolicy {
   lastResult: string | null;
 }
 
-export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file" | "restore_file" | "scan_web_files";
+export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file" | "restore_file" | "scan_web_files" | "isolate_host" | "release_host" | "web_deny_ip" | "web_allow_ip";
 export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 
 /** A typed response action queued for one agent (AGT-10). */
@@ -148,7 +148,7 @@ export interface AgentAction {
   agentId: string;
   type: ActionType;
   /** block_ip/unblock_ip: ip (+ timeoutSeconds); run_baseline: checks. */
-  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string; entryId?: string };
+  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string; entryId?: string; serverAddresses?: string[]; serverPort?: number };
   policyId: string | null;
   status: ActionStatus;
   createdAt: number;

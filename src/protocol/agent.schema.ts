@@ -61,7 +61,39 @@ export const scanWebFilesAction = z.object({
   type: z.literal("scan_web_files"),
   params: z.object({}).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction, restoreFileAction, scanWebFilesAction]);
+const timeoutSeconds = z.number().int().min(1).max(365 * 86400).optional().describe("Validity period; the agent undoes the action itself when it ends, even without its server. Omitted = until undone.");
+/**
+ * RSP-3: drop every packet in and out except loopback and the agent's server channel. The
+ * agent always keeps the server address and port of its own configuration open as well, so a
+ * wrong or missing address here can never lock it out.
+ */
+export const isolateHostAction = z.object({
+  id: z.string(),
+  type: z.literal("isolate_host"),
+  params: z.object({
+    serverAddresses: z.array(ipString).max(16).optional().describe("Addresses the server is reached at, beside the one in the agent's configuration."),
+    serverPort: z.number().int().min(1).max(65535).optional().describe("The agent channel's port at those addresses."),
+    timeoutSeconds,
+  }).strict(),
+});
+/** RSP-3: lift the isolation. */
+export const releaseHostAction = z.object({
+  id: z.string(),
+  type: z.literal("release_host"),
+  params: z.object({}).strict(),
+});
+/** EVT-10: deny an address in the web server's deny list (an nginx include file the agent owns; its path is agent configuration, never sent). */
+export const webDenyIpAction = z.object({
+  id: z.string(),
+  type: z.literal("web_deny_ip"),
+  params: z.object({ ip: ipString, timeoutSeconds }).strict(),
+});
+export const webAllowIpAction = z.object({
+  id: z.string(),
+  type: z.literal("web_allow_ip"),
+  params: z.object({ ip: ipString }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction, restoreFileAction, scanWebFilesAction, isolateHostAction, releaseHostAction, webDenyIpAction, webAllowIpAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

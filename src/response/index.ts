@@ -1,3 +1,4 @@
 export * from "./ip-policy-service.ts";
 export * from "./agent-actions.ts";
 export * from "./quarantine.ts";
+export * from "./playbooks.ts";

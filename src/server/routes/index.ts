@@ -11,6 +11,7 @@ import { logonRoutes } from "./logon.routes.ts";
 import { intelRoutes } from "./intel.routes.ts";
 import { hostRoutes } from "./host.routes.ts";
 import { quarantineRoutes } from "./quarantine.routes.ts";
+import { playbooksRoutes } from "./playbooks.routes.ts";
 import { eventsRoutes } from "./events.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
@@ -31,6 +32,7 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await intelRoutes(app, deps);
   await hostRoutes(app, deps);
   await quarantineRoutes(app, deps);
+  await playbooksRoutes(app, deps);
   await eventsRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }
