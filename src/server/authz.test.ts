@@ -20,7 +20,7 @@ interface Row { access: "public" | Role; scope: Scope; req: (fx: Fixture) => { u
 
 const MATRIX: Record<string, Row> = {
   "GET /": { access: "public", scope: "own", req: () => ({ url: "/" }) },
-  ...Object.fromEntries(["/alerts", "/assets", "/ip-policies", "/file-quarantine", "/attack-analysis", "/whitelist", "/settings", "/password"].map((p) => [`GET ${p}`, { access: "public", scope: "own", req: () => ({ url: p }) } as Row])),
+  ...Object.fromEntries(["/security-events", "/alerts", "/entities", "/assets", "/ip-policies", "/file-quarantine", "/attack-analysis", "/whitelist", "/threat-intel", "/logon-settings", "/settings", "/password"].map((p) => [`GET ${p}`, { access: "public", scope: "own", req: () => ({ url: p }) } as Row])),
   "GET /assets/:file": { access: "public", scope: "own", req: () => ({ url: "/assets/none.js" }) },
   "GET /metrics": { access: "public", scope: "own", req: () => ({ url: "/metrics" }) },
   "GET /api/v1/health": { access: "public", scope: "own", req: () => ({ url: "/api/v1/health" }) },

@@ -6,7 +6,7 @@ import { join, extname } from "node:path";
 const DIST = join(import.meta.dirname, "..", "..", "console", "dist");
 
 /** The console's client-side pages: each serves the same index.html. */
-export const CONSOLE_PAGES = ["/", "/alerts", "/assets", "/ip-policies", "/file-quarantine", "/attack-analysis", "/whitelist", "/settings", "/password"];
+export const CONSOLE_PAGES = ["/", "/security-events", "/alerts", "/entities", "/assets", "/ip-policies", "/file-quarantine", "/attack-analysis", "/whitelist", "/threat-intel", "/logon-settings", "/settings", "/password"];
 
 const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2", ".json": "application/json" };
 

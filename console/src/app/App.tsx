@@ -12,12 +12,16 @@ import { SettingsView } from "../features/settings/index.ts";
 import { LogonView } from "../features/logon/index.ts";
 import { IntelView } from "../features/intel/index.ts";
 import { QuarantineView } from "../features/quarantine/index.ts";
+import { EventsView } from "../features/events/index.ts";
+import { EntitiesView } from "../features/entities/index.ts";
 import type { ComponentType } from "react";
 
 interface Page { path: string; title: string; view: ComponentType; icon: string }
 export const PAGES: Page[] = [
   { path: "/", title: "Overview", view: OverviewView, icon: "◎" },
+  { path: "/security-events", title: "Security events", view: EventsView, icon: "✸" },
   { path: "/alerts", title: "Alerts", view: AlertsView, icon: "⚠" },
+  { path: "/entities", title: "Entities", view: EntitiesView, icon: "◇" },
   { path: "/assets", title: "Assets", view: AssetsView, icon: "▣" },
   { path: "/ip-policies", title: "IP Policy Library", view: PoliciesView, icon: "⊘" },
   { path: "/file-quarantine", title: "File quarantine", view: QuarantineView, icon: "⊟" },

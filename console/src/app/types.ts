@@ -34,6 +34,8 @@ export interface Alert {
   response: string | null;
   handledHow: string | null;
   whitelistedBy: string | null;
+  /** EVT-1: the security event it belongs to (GET /alerts/{id} only). */
+  eventId?: string | null;
 }
 
 export interface Agent {

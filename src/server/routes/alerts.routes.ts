@@ -125,10 +125,10 @@ export async function alertsRoutes(root: FastifyInstance, deps: RouteDeps): Prom
     schema: { tags: ["alerts"], description: "Counts per status and per severity for the same filters (ALR-10).", querystring: z.object(filters), response: { 200: z.object({ total: z.number(), byStatus: z.record(z.string(), z.number()), bySeverity: z.record(z.string(), z.number()) }) } },
   }, async (req) => store.alerts.counts(principal(req).accountId, toQuery(req.query)));
 
-  app.get("/api/v1/alerts/:id", { config: { access: "viewer" }, schema: { tags: ["alerts"], params: z.object({ id: z.string() }), response: { 200: alertSchema, 404: errorSchema } } }, async (req) => {
+  app.get("/api/v1/alerts/:id", { config: { access: "viewer" }, schema: { tags: ["alerts"], description: "One alert, with the security event it belongs to (EVT-1), if any.", params: z.object({ id: z.string() }), response: { 200: alertSchema.extend({ eventId: z.string().nullable() }), 404: errorSchema } } }, async (req) => {
     const a = await store.alerts.get(principal(req).accountId, req.params.id);
     if (!a) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no alert ${req.params.id}`);
-    return alertDto(a);
+    return { ...alertDto(a), eventId: await store.events.eventOfAlert(a.id) };
   });
 
   app.get("/api/v1/alerts/:id/history", {

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { api } from "../../app/api.ts";
+import { Link } from "../../app/router.tsx";
 import type { Alert } from "../../app/types.ts";
 import { Button, SeverityBadge, StatusBadge, Time, ago, useLoad, useToast } from "../../app/ui.tsx";
 import { HostEvidence, PrecisionBanner, hostEvidenceKeys } from "./HostEvidence.tsx";
@@ -63,6 +64,7 @@ export function AlertDrawer({ id, actor, hostOf, onClose, onChanged }: { id: str
               <SeverityBadge severity={a.severity} />
               <StatusBadge status={a.status} />
               <span className="alv-pill">{a.count.toLocaleString()} × seen</span>
+              {a.eventId && <Link to={`/security-events?event=${encodeURIComponent(a.eventId)}`} className="alv-pill">in a security event →</Link>}
               {a.attack.map((t) => <a key={t} className="alv-pill attack" href={`https://attack.mitre.org/techniques/${t.replace(".", "/")}/`} target="_blank" rel="noreferrer noopener">{t}</a>)}
             </div>
 

@@ -1,0 +1,1 @@
+export { EntitiesView } from "./EntitiesView.tsx";

@@ -1,0 +1,3 @@
+export { EventsView } from "./EventsView.tsx";
+export { EventStatusBadge, KindBadge, MaliciousFlag, StageChips } from "./parts.tsx";
+export { KIND_LABEL, ENTITY_KINDS, type EventOverview, type AssetRef } from "./model.ts";
