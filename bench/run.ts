@@ -7,7 +7,9 @@
  *          --skip-fail2ban, --skip-crowdsec, --runs N (Hostward runs, median taken; default 3),
  *          --skip-time-to-block, --skip-alerts (the alert store benchmark, bench/alerts.ts: ~10 min),
  *          --skip-webshell (the web-shell engine beside yara 4, bench/webshell.ts: ~1 min),
- *          --skip-agent (the agent's CPU and RSS, bench/agent-process.ts: ~2 min).
+ *          --skip-agent (the agent's CPU and RSS, bench/agent-process.ts: ~2 min),
+ *          --only webshell,agent (run just those sections and splice them into the existing
+ *          REPORT.md, keeping the other sections as they were last measured).
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -613,8 +615,40 @@ ${agentSection()}`;
 
 // ---- main ---------------------------------------------------------------------------------------
 
+/** Replaces the section whose heading starts with `## <prefix>` (up to the next `## `), or appends it. */
+export function spliceSection(md: string, prefix: string, section: string): string {
+  const lines = md.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`## ${prefix}`));
+  const body = section.trimEnd().split("\n");
+  if (start < 0) return `${md.trimEnd()}\n\n${body.join("\n")}\n`;
+  let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+  if (end < 0) end = lines.length;
+  return [...lines.slice(0, start), ...body, "", ...lines.slice(end)].join("\n").replace(/\n{3,}/g, "\n\n");
+}
+
+/** `--only webshell,agent`: measure just those and splice their sections into REPORT.md. */
+function runOnly(which: string[]): void {
+  let md = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Benchmarks\n";
+  const parts: Record<string, { script: string; prefix: string; render: () => string }> = {
+    webshell: { script: "webshell.ts", prefix: "Web-shell engine", render: webshellSection },
+    agent: { script: "agent-process.ts", prefix: "Agent load", render: agentSection },
+  };
+  for (const w of which) {
+    const p = parts[w];
+    if (!p) throw new Error(`--only: unknown section ${w} (webshell, agent)`);
+    log(`${w}: node bench/${p.script}`);
+    const r = spawnSync(process.execPath, [join(ROOT, "bench", p.script)], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) log(`${w} failed (exit ${r.status})`);
+    md = spliceSection(md, p.prefix, p.render());
+  }
+  writeFileSync(REPORT, md);
+  log(`wrote ${relative(ROOT, REPORT)}`);
+}
+
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
+  const only = arg("--only");
+  if (only) return runOnly(only.split(","));
   const lines = Number(arg("--lines") ?? 1_000_000);
   const seed = Number(arg("--seed") ?? 42);
   const runs = Number(arg("--runs") ?? 3);

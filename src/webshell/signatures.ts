@@ -109,6 +109,8 @@ export function phpNonCode(text: string): number[] {
   const out: number[] = [];
   const n = text.length;
   let i = 0;
+  // first `?>` at or after the last line comment (-1: none left): one search per tag, not per comment
+  let closeAt = -2;
   while (i < n) {
     // inline HTML up to the next open tag (`<?xml` is HTML)
     let open = text.indexOf("<?", i);
@@ -152,7 +154,8 @@ export function phpNonCode(text: string): number[] {
       } else if ((c === 0x2f && text.charCodeAt(i + 1) === 0x2f) || (c === 0x23 && text.charCodeAt(i + 1) !== 0x5b)) {
         // line comment: ends at the newline or at a closing tag
         const nl = text.indexOf("\n", i);
-        const close = text.indexOf("?>", i);
+        if (closeAt === -2 || (closeAt >= 0 && closeAt < i)) closeAt = text.indexOf("?>", i);
+        const close = closeAt;
         const end = Math.min(nl < 0 ? n : nl, close < 0 ? n : close);
         out.push(i, end);
         i = end;

@@ -3,7 +3,11 @@
  * function scopes and parameters, call arguments, statement ends and line numbers. All of it
  * is built in linear passes.
  */
-import { K_ID, K_OP, K_VAR, OP_ARROW, OP_DCOLON, lex, type Tokens } from "./lexer.ts";
+import { K_ID, K_OP, K_VAR, OP_ARROW, OP_DCOLON, SHARED_TOKENS, lex, type Tokens } from "./lexer.ts";
+
+/** match/scope storage of the outermost analysis, reused between files like the lexer's (same bound). */
+let sharedMatch: Int32Array | null = null;
+let sharedScope: Int32Array | null = null;
 
 export interface FuncInfo {
   name: string;
@@ -40,8 +44,15 @@ export class Code {
   constructor(text: string, limit: number, reuse = false) {
     this.tk = lex(text, limit, reuse);
     this.n = this.tk.n;
-    this.match = new Int32Array(this.n).fill(-1);
-    this.scope = new Int32Array(this.n);
+    if (reuse && this.n <= SHARED_TOKENS) {
+      sharedMatch ??= new Int32Array(SHARED_TOKENS);
+      sharedScope ??= new Int32Array(SHARED_TOKENS);
+      this.match = sharedMatch.subarray(0, this.n).fill(-1);
+      this.scope = sharedScope.subarray(0, this.n).fill(0);
+    } else {
+      this.match = new Int32Array(this.n).fill(-1);
+      this.scope = new Int32Array(this.n);
+    }
     this.budget = 64 * this.n + 2_000_000;
     this.buildMatch();
     this.buildScopes();
@@ -58,12 +69,31 @@ export class Code {
     return s;
   }
 
+  /**
+   * Whether identifier token i is `lowerName` (ASCII, lower case) in any case: id() without
+   * building the string. Tokens with non-ASCII characters take id()'s Unicode lower-casing.
+   */
+  is(i: number, lowerName: string): boolean {
+    const s = this.tk.start[i]!;
+    const n = lowerName.length;
+    if (this.tk.end[i]! - s !== n) return false;
+    const t = this.tk.text;
+    for (let k = 0; k < n; k++) {
+      const x = t.charCodeAt(s + k);
+      const y = lowerName.charCodeAt(k);
+      if (x === y || (x === y - 32 && y >= 97 && y <= 122)) continue;
+      if (x >= 128) return this.id(i) === lowerName;
+      return false;
+    }
+    return true;
+  }
+
   isOp(i: number, code: number): boolean {
     return i >= 0 && i < this.n && this.tk.kind[i] === K_OP && this.tk.op[i] === code;
   }
 
   isId(i: number, lowerName: string): boolean {
-    return i >= 0 && i < this.n && this.tk.kind[i] === K_ID && this.tk.end[i]! - this.tk.start[i]! === lowerName.length && this.id(i) === lowerName;
+    return i >= 0 && i < this.n && this.tk.kind[i] === K_ID && this.is(i, lowerName);
   }
 
   /** A call `name(` that is not a method, a static call, a definition or `new`. */
@@ -77,7 +107,7 @@ export class Code {
       if (o === OP_ARROW || o === OP_DCOLON) return false;
       return true;
     }
-    if (k === K_ID) { const w = this.id(p); return w !== "function" && w !== "new" && w !== "fn" && w !== "const"; }
+    if (k === K_ID) return !this.is(p, "function") && !this.is(p, "new") && !this.is(p, "fn") && !this.is(p, "const");
     return true;
   }
 
@@ -178,9 +208,9 @@ export class Code {
     for (let i = 0; i < this.n; i++) {
       if (kind[i] !== K_ID) continue;
       const len = this.tk.end[i]! - this.tk.start[i]!;
-      if (len === 6 && this.id(i) === "global") { this.noteGlobal(i); continue; }
+      if (len === 6 && this.is(i, "global")) { this.noteGlobal(i); continue; }
       if ((len === 3 || len === 5 || len === 7) && this.isLoop(i)) continue;
-      if (len !== 8 || this.id(i) !== "function") continue;
+      if (len !== 8 || !this.is(i, "function")) continue;
       let j = i + 1;
       if (this.isOp(j, 38)) j++;
       if (kind[j] !== K_ID || !this.isOp(j + 1, 40)) continue; // closures share their parent's scope
@@ -205,9 +235,7 @@ export class Code {
   }
 
   private isLoop(i: number): boolean {
-    const w = this.id(i);
-    if (w !== "for" && w !== "foreach" && w !== "while") return false;
-    if (!this.isOp(i + 1, 40)) return false;
+    if (!this.isOp(i + 1, 40) || !(this.is(i, "for") || this.is(i, "foreach") || this.is(i, "while"))) return false;
     const c = this.match[i + 1]!;
     if (c < 0) return false;
     if (this.isOp(c + 1, 123) && this.match[c + 1]! > c) this.loops.push([c + 1, this.match[c + 1]!]);

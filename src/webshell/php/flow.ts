@@ -82,12 +82,25 @@ export class Flow {
   constructor(c: Code) {
     this.c = c;
     this.methodFlow = c.n < 6000;
+    this.sources = !taintShortcut.enabled || hasTaintSource(c);
   }
+
+  /**
+   * Whether the file has a token that can start taint (see hasTaintSource). Without one every
+   * flags() answer is 0, so the fixpoint and each flags() call reduce to their work accounting.
+   */
+  readonly sources: boolean;
 
   /** Collects records and runs the fixpoint. Cheap when the file has no input and no decoders. */
   run(): void {
     this.collect();
     this.consts();
+    if (!this.sources) {
+      // The fixpoint's single pass, minus the answers (all 0): the same work is charged so the
+      // budget runs out exactly where the full pass would make it run out.
+      for (const r of this.recs) if (r.kind !== 4) this.flags(r.a, r.b, r.sc);
+      return;
+    }
     for (let it = 0; it < 6; it++) {
       let changed = false;
       for (const r of this.recs) {
@@ -185,6 +198,7 @@ export class Flow {
     this.lastElemLabel = "";
     if (c.work > c.budget) { this.lastLabel = ""; return 0; }
     c.work += b - a;
+    if (!this.sources) { this.lastLabel = ""; return 0; }
     for (let i = a; i < b; i++) {
       const k = kind[i];
       if (k === K_VAR) {
@@ -874,6 +888,67 @@ export class Flow {
     };
     return sub(a, b);
   }
+}
+
+/** Switch for tests: with `enabled` false every file takes the full taint pass (prefilter.test.ts compares both). */
+export const taintShortcut = { enabled: true };
+
+/** Identifiers that start taint when called (flags(): input functions, decoders, remote reads, doc comments). */
+const SOURCE_CALLS = new Set(["import_request_variables", "getdoccomment", "getenv", "file_get_contents", "file", "fopen", ...INPUT_FUNCS, ...CRYPTO_DECODERS, ...STRONG_DECODERS]);
+
+/**
+ * Whether any token of the file can make flags() non-zero: a superset of the sources flags()
+ * knows — request superglobals (and `$_SERVER` / `$GLOBALS` indexed by anything but a plain
+ * literal that is not input), `$$x` / `${…}`, variable calls (their callee may fold to a
+ * decoder), calls of input functions, decoders and remote reads, `php://input`, long strings
+ * (blobs) and request variables interpolated into strings. Everything else flags() reads —
+ * variables, user functions' results, extract()ed scopes — is only tainted through these.
+ */
+export function hasTaintSource(c: Code): boolean {
+  const { kind, op } = c.tk;
+  const t = c.tk.text;
+  for (let i = 0; i < c.n; i++) {
+    const k = kind[i];
+    if (k === K_VAR) {
+      const f = t.charCodeAt(c.tk.start[i]!);
+      const nx = kind[i + 1] === K_OP ? op[i + 1]! : 0;
+      // only `$_…`, `$HTTP_…` and `$GLOBALS` name input; other variables matter when called
+      if (f !== 95 && f !== 72 && f !== 71 && nx !== 91 && nx !== 123 && nx !== 40 && nx !== OP_ARROW) continue;
+      const name = c.text(i);
+      if (INPUT_GLOBALS.has(name)) return true;
+      if (name === "_SERVER" || name === "GLOBALS") {
+        // inputVar()/varKey() fold the index: a lone literal is read without side effects.
+        if (!c.isOp(i + 1, 91)) { if (name === "GLOBALS") return true; continue; }
+        const lit = kind[i + 2];
+        if ((lit !== K_STR && lit !== K_DSTR) || !c.isOp(i + 3, 93) || (lit === K_DSTR && op[i + 2]! > 0)) return true;
+        const key = strValue(c.tk, i + 2);
+        if (key.indexOf("$") >= 0 || (name === "_SERVER" ? SERVER_INPUT_KEY.test(key) : INPUT_GLOBALS.has(key))) return true;
+        continue;
+      }
+      // a variable call: its callee may fold to a decoder's name
+      let j = i;
+      for (;;) {
+        if (c.isOp(j + 1, 91) || c.isOp(j + 1, 123)) { const m = c.match[j + 1]!; if (m < 0) break; j = m; continue; }
+        if (c.isOp(j + 1, OP_ARROW) && kind[j + 2] === K_ID && !c.isOp(j + 3, 40)) { j += 2; continue; }
+        break;
+      }
+      if (c.isOp(j + 1, 40)) return true;
+      continue;
+    }
+    if (k === K_ID) {
+      if (c.isOp(i + 1, 40) && SOURCE_CALLS.has(c.id(i))) return true;
+      continue;
+    }
+    if (k === K_STR || k === K_DSTR || k === K_BT) {
+      const cs = c.tk.cstart[i]!, ce = c.tk.cend[i]!;
+      if (ce - cs >= BLOB_MIN) return true;
+      if (ce - cs >= 11 && t.substr(cs, 11).toLowerCase() === "php://input") return true;
+      if (k !== K_STR && t.indexOf("$", cs) < ce) for (const v of interpolatedVars(c.tk, i)) if (INPUT_GLOBALS.has(v)) return true;
+      continue;
+    }
+    if (k === K_OP && op[i] === 36) return true;
+  }
+  return false;
 }
 
 function normKey(k: string): string {

@@ -53,8 +53,11 @@ export interface Tokens {
   readonly noOpenTag: boolean;
 }
 
-const isIdStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
-const isIdChar = (c: number): boolean => isIdStart(c) || (c >= 48 && c <= 57);
+/** Character classes of the first 256 code points: 1 starts an identifier, 2 continues one. */
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) CLASS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128 ? 3 : c >= 48 && c <= 57 ? 2 : 0;
+const isIdStart = (c: number): boolean => (c < 256 ? (CLASS[c]! & 1) !== 0 : c === c);
+const isIdChar = (c: number): boolean => (c < 256 ? CLASS[c]! !== 0 : c === c);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 class Buf {
@@ -115,6 +118,17 @@ function countEscapes(t: string, s: number, e: number): number {
 }
 
 let shared: Buf | null = null;
+/**
+ * Tokens the shared buffers keep between files (~1.4 MB): enough for nearly every file. A larger
+ * file lexes into buffers of its own, dropped with its analysis, so that one big file does not
+ * pin tens of MB for the rest of the process (the agent keeps this engine loaded).
+ */
+export const SHARED_TOKENS = 1 << 16;
+
+/** Tokens the shared buffers hold now (0 before the first file): stays within SHARED_TOKENS. */
+export function sharedCapacity(): number {
+  return shared?.kind.length ?? 0;
+}
 
 /**
  * Tokenizes at most `limit` chars of `t`. Never throws. With `reuse`, the token arrays are the
@@ -125,14 +139,19 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
   // Framework code averages ~7 chars per token: size once, grow rarely.
   const want = Math.max(256, (len / 5) | 0);
   let b: Buf;
-  if (reuse) {
-    if (shared === null || shared.kind.length < want) shared = new Buf(Math.max(want, 1 << 16));
+  if (reuse && want <= SHARED_TOKENS) {
+    if (shared === null || shared.kind.length > SHARED_TOKENS) shared = new Buf(SHARED_TOKENS);
     b = shared;
     b.n = 0;
   } else b = new Buf(want);
   let html = 0;
   let i = 0;
   let noOpenTag = false;
+  // Next `?>` at or after the last comment, found once per tag rather than once per comment
+  // (a file without `?>` would otherwise be searched to its end for each comment).
+  const close = { at: -2 };
+  // First backslash at or after the current string's start (-1: none left).
+  const bs = { at: -2 };
   const first = nextOpenTag(t, 0, len);
   if (first === null) {
     // No open tag: a fragment meant to be included or pasted into eval is read as code;
@@ -178,25 +197,33 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
       continue;
     }
     if (c === 39 /* ' */ || c === 34 /* " */ || c === 96 /* ` */) {
+      // The closing quote is the first one not escaped by a backslash: jump between the two
+      // with indexOf (the next backslash is cached: most strings have none).
+      const quote = c === 39 ? "'" : c === 34 ? '"' : "`";
       let j = i + 1;
-      while (j < len) {
-        const d = t.charCodeAt(j);
-        if (d === 92) { j += 2; continue; }
-        if (d === c) break;
-        j++;
+      if (bs.at !== -1 && bs.at < j) bs.at = t.indexOf("\\", j);
+      const firstBs = bs.at;
+      for (;;) {
+        let e = t.indexOf(quote, j);
+        if (e < 0 || e > len) e = len;
+        if (bs.at !== -1 && bs.at < j) bs.at = t.indexOf("\\", j);
+        if (bs.at < 0 || bs.at >= e) { j = e; break; }
+        j = bs.at + 2;
+        if (j >= len) break;
       }
       const ce = Math.min(j, len);
       const kind = c === 39 ? K_STR : c === 34 ? K_DSTR : K_BT;
-      b.push(kind, kind === K_STR ? 0 : countEscapes(t, i + 1, ce), i, Math.min(j + 1, len), i + 1, ce);
+      const escapes = kind === K_STR || firstBs < 0 || firstBs >= ce - 1 ? 0 : countEscapes(t, firstBs, ce);
+      b.push(kind, escapes, i, Math.min(j + 1, len), i + 1, ce);
       i = j + 1;
       continue;
     }
     if (c === 47 /* / */) {
       const d = t.charCodeAt(i + 1);
       if (d === 42) { const e = t.indexOf("*/", i + 2); i = e < 0 ? len : e + 2; continue; }
-      if (d === 47) { i = lineComment(t, i + 2, len); if (i < 0) { i = len; } continue; }
+      if (d === 47) { i = lineComment(t, i + 2, len, close); if (i < 0) { i = len; } continue; }
     }
-    if (c === 35 /* # */ && t.charCodeAt(i + 1) !== 91) { i = lineComment(t, i + 1, len); if (i < 0) i = len; continue; }
+    if (c === 35 /* # */ && t.charCodeAt(i + 1) !== 91) { i = lineComment(t, i + 1, len, close); if (i < 0) i = len; continue; }
     if (c === 63 /* ? */ && t.charCodeAt(i + 1) === 62 /* > */) {
       b.push(K_OP, 59, i, i + 2, 0, 0);
       let j = i + 2;
@@ -213,19 +240,26 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
       if (h) { b.push(h[0], h[0] === K_DSTR ? countEscapes(t, h[2], h[3]) : 0, i, h[1], h[2], h[3]); i = h[1]; continue; }
     }
     // operators
-    const [code, width] = operator(t, i, c);
-    b.push(K_OP, code, i, i + width, 0, 0);
+    const ow = operator(t, i, c);
+    const width = ow & 3;
+    b.push(K_OP, ow >> 2, i, i + width, 0, 0);
     i += width;
   }
+  // a shared buffer that had to grow past the bound is this file's alone
+  if (b === shared && b.kind.length > SHARED_TOKENS) shared = null;
   return { text: t, n: b.n, kind: b.kind, op: b.op, start: b.start, end: b.end, cstart: b.cstart, cend: b.cend, htmlBytes: html, noOpenTag };
 }
 
-/** End of a `//` or `#` comment: the newline, or the `?>` that closes PHP mode (which stays). */
-function lineComment(t: string, from: number, len: number): number {
+/**
+ * End of a `//` or `#` comment: the newline, or the `?>` that closes PHP mode (which stays).
+ * `close.at` caches the first `?>` at or after an earlier `from` (-1: none; -2: not searched).
+ */
+function lineComment(t: string, from: number, len: number, close: { at: number }): number {
   const nl = t.indexOf("\n", from);
   const stop = nl < 0 || nl > len ? len : nl;
-  const close = t.indexOf("?>", from);
-  return close >= 0 && close < stop ? close : stop;
+  if (close.at === -2 || (close.at >= 0 && close.at < from)) close.at = t.indexOf("?>", from);
+  const c = close.at;
+  return c >= 0 && c < stop ? c : stop;
 }
 
 /** `<<<ID` / `<<<"ID"` / `<<<'ID'` … `ID`: [kind, end, contentStart, contentEnd] or null. */
@@ -257,51 +291,52 @@ function heredoc(t: string, i: number, len: number): [number, number, number, nu
   }
 }
 
-function operator(t: string, i: number, c: number): [number, number] {
+/** The operator at i: its code times 4 plus its width (one int, no tuple per token). */
+function operator(t: string, i: number, c: number): number {
   const d = t.charCodeAt(i + 1);
   const e = t.charCodeAt(i + 2);
   switch (c) {
     case 45: // -
-      if (d === 62) return [OP_ARROW, 2];
-      if (d === 45) return [OP_INCDEC, 2];
-      if (d === 61) return [OP_ASSIGN_OTHER, 2];
+      if (d === 62) return OP_ARROW * 4 + 2;
+      if (d === 45) return OP_INCDEC * 4 + 2;
+      if (d === 61) return OP_ASSIGN_OTHER * 4 + 2;
       break;
     case 43: // +
-      if (d === 43) return [OP_INCDEC, 2];
-      if (d === 61) return [OP_ASSIGN_OTHER, 2];
+      if (d === 43) return OP_INCDEC * 4 + 2;
+      if (d === 61) return OP_ASSIGN_OTHER * 4 + 2;
       break;
-    case 58: if (d === 58) return [OP_DCOLON, 2]; break;
+    case 58: if (d === 58) return OP_DCOLON * 4 + 2; break;
     case 61: // =
-      if (d === 62) return [OP_DARROW, 2];
-      if (d === 61) return [OP_EQ, e === 61 ? 3 : 2];
+      if (d === 62) return OP_DARROW * 4 + 2;
+      if (d === 61) return OP_EQ * 4 + (e === 61 ? 3 : 2);
       break;
-    case 33: if (d === 61) return [OP_NE, e === 61 ? 3 : 2]; break;
+    case 33: if (d === 61) return OP_NE * 4 + (e === 61 ? 3 : 2); break;
     case 46: // .
-      if (d === 61) return [OP_CONCAT_ASSIGN, 2];
-      if (d === 46 && e === 46) return [OP_ELLIPSIS, 3];
+      if (d === 61) return OP_CONCAT_ASSIGN * 4 + 2;
+      if (d === 46 && e === 46) return OP_ELLIPSIS * 4 + 3;
       break;
     case 42: // *
-      if (d === 42) return e === 61 ? [OP_ASSIGN_OTHER, 3] : [OP_POW, 2];
-      if (d === 61) return [OP_ASSIGN_OTHER, 2];
+      if (d === 42) return e === 61 ? OP_ASSIGN_OTHER * 4 + 3 : OP_POW * 4 + 2;
+      if (d === 61) return OP_ASSIGN_OTHER * 4 + 2;
       break;
-    case 47: case 37: case 94: if (d === 61) return [OP_ASSIGN_OTHER, 2]; break;
-    case 124: if (d === 124) return [OP_LOGIC, 2]; if (d === 61) return [OP_ASSIGN_OTHER, 2]; break;
-    case 38: if (d === 38) return [OP_LOGIC, 2]; if (d === 61) return [OP_ASSIGN_OTHER, 2]; break;
+    case 47: case 37: case 94: if (d === 61) return OP_ASSIGN_OTHER * 4 + 2; break;
+    case 124: if (d === 124) return OP_LOGIC * 4 + 2; if (d === 61) return OP_ASSIGN_OTHER * 4 + 2; break;
+    case 38: if (d === 38) return OP_LOGIC * 4 + 2; if (d === 61) return OP_ASSIGN_OTHER * 4 + 2; break;
     case 63: // ?
-      if (d === 63) return e === 61 ? [OP_ASSIGN_OTHER, 3] : [OP_COALESCE, 2];
-      if (d === 45 && e === 62) return [OP_ARROW, 3];
+      if (d === 63) return e === 61 ? OP_ASSIGN_OTHER * 4 + 3 : OP_COALESCE * 4 + 2;
+      if (d === 45 && e === 62) return OP_ARROW * 4 + 3;
       break;
     case 60: // <
-      if (d === 62) return [OP_NE, 2];
-      if (d === 61) return [OP_CMP, e === 62 ? 3 : 2];
-      if (d === 60) return e === 61 ? [OP_ASSIGN_OTHER, 3] : [OP_SHIFT, 2];
+      if (d === 62) return OP_NE * 4 + 2;
+      if (d === 61) return OP_CMP * 4 + (e === 62 ? 3 : 2);
+      if (d === 60) return e === 61 ? OP_ASSIGN_OTHER * 4 + 3 : OP_SHIFT * 4 + 2;
       break;
     case 62: // >
-      if (d === 61) return [OP_CMP, 2];
-      if (d === 62) return e === 61 ? [OP_ASSIGN_OTHER, 3] : [OP_SHIFT, 2];
+      if (d === 61) return OP_CMP * 4 + 2;
+      if (d === 62) return e === 61 ? OP_ASSIGN_OTHER * 4 + 3 : OP_SHIFT * 4 + 2;
       break;
   }
-  return [c, 1];
+  return c * 4 + 1;
 }
 
 /** The decoded value of a string token (escapes applied; interpolations kept as written). */

@@ -122,17 +122,18 @@ class Rules {
     if (!c.isOp(i + 1, 40)) {
       // Only keywords matter when no call follows: goto, include/require without parentheses.
       if (len !== 4 && len !== 7 && len !== 12) return;
-      const w = c.id(i);
-      if (w === "goto") this.gotos++;
-      else if (INCLUDES.has(w) && !c.isOp(i - 1, OP_ARROW) && !c.isOp(i - 1, OP_DCOLON)) this.include(i, w);
+      if (len === 4) { if (c.is(i, "goto")) this.gotos++; return; }
+      const w = len === 7 ? (c.is(i, "include") ? "include" : c.is(i, "require") ? "require" : "") : c.is(i, "include_once") ? "include_once" : c.is(i, "require_once") ? "require_once" : "";
+      if (w && !c.isOp(i - 1, OP_ARROW) && !c.isOp(i - 1, OP_DCOLON)) this.include(i, w);
+      return;
+    }
+    if (c.isMemberCall(i)) {
+      // ->include(…) is a method; of methods only ->uasort / ->uksort (ArrayObject) take a callback
+      if (len === 6 && (c.is(i, "uasort") || c.is(i, "uksort"))) this.callback(i, c.id(i), 0, c.args(i + 1), c.scope[i]!);
       return;
     }
     const name = c.id(i);
-    if (INCLUDES.has(name)) { if (!c.isOp(i - 1, OP_ARROW) && !c.isOp(i - 1, OP_DCOLON)) this.include(i, name); return; }
-    if (c.isMemberCall(i)) {
-      if (name === "uasort" || name === "uksort") this.callback(i, name, 0, c.args(i + 1), c.scope[i]!);
-      return;
-    }
+    if (INCLUDES.has(name)) { this.include(i, name); return; }
     if (c.isId(i - 1, "new")) { if (name === "reflectionfunction") this.reflection(i); return; }
     if (!c.isPlainCall(i)) return;
     const sc = c.scope[i]!;
