@@ -20,6 +20,7 @@ import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
 import { QuarantineVault } from "./actions/quarantine.ts";
 import { channelEndpoints, type HostIsolation } from "./actions/isolation.ts";
 import type { WebDeny } from "./actions/web-deny.ts";
+import { LocalAccounts, type AccountControl } from "./actions/accounts.ts";
 import type { WebFileWatch, WebScanner } from "./collectors/web-files.ts";
 import { cidrContains, isPublicIp, parseCidr, type Cidr } from "../core/index.ts";
 import { JournaldSource, JsonFileCursorStore, recordIdForCursor, type JournalEntry } from "./collectors/journald.ts";
@@ -81,6 +82,8 @@ export interface AgentOptions {
   isolation?: HostIsolation | null;
   /** EVT-10 web-server deny list; absent: web_deny_ip/web_allow_ip report failure. */
   webDeny?: WebDeny | null;
+  /** EVT-7 lock_account/unlock_account; absent: usermod on this host (state in stateDir); null: off. */
+  accounts?: AccountControl | null;
   log: Logger;
   clock?: Clock;
   hostname?: string;
@@ -137,6 +140,7 @@ export class HostwardAgent {
   #conns: ConnectionCollector | null = null;
   #web: WebFileWatch | null = null;
   #vault: QuarantineVault;
+  #accounts: AccountControl | null;
   /** Actions that take long (a full web scan) run beside the action loop, not in it. */
   #slowActions = new Set<Promise<void>>();
   /** Outbound connections to external endpoints per pid, from the connection records (MIN-1). */
@@ -153,6 +157,7 @@ export class HostwardAgent {
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
     this.#vault = new QuarantineVault(join(o.stateDir, "quarantine"));
+    this.#accounts = o.accounts === undefined ? new LocalAccounts({ stateFile: join(o.stateDir, "account-locks.json"), clock: this.#clock, onExpired: (m) => o.log.info(m) }) : o.accounts;
   }
 
   get agentId(): string | null {
@@ -198,6 +203,8 @@ export class HostwardAgent {
       const r = await p?.catch((e: Error) => ({ ok: false, message: e.message }));
       if (r) this.#o.log[r.ok ? "info" : "warn"]({ result: r.message }, what);
     }
+    // EVT-7: a lock whose validity period ended while the agent was down is undone now
+    await this.#accounts?.start().catch((e: Error) => this.#o.log.warn({ err: e.message }, "account locks"));
     this.#running = true;
     await this.#startCollectors();
     this.#startHostChecks();
@@ -209,6 +216,7 @@ export class HostwardAgent {
     for (const t of this.#timers) clearTimeout(t);
     this.#o.isolation?.stop();
     this.#o.webDeny?.stop();
+    this.#accounts?.stop();
     await this.#baselineRunning?.catch(() => {});
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
@@ -604,6 +612,10 @@ export class HostwardAgent {
       const found = s.found ? `${s.found} found (${s.malicious} malicious, ${s.suspicious} suspicious, ${s.phpinfo} phpinfo exposure): their records follow as telemetry` : "nothing found";
       const extra = [s.skipped ? `${s.skipped} skipped (too large or unreadable)` : "", s.errors ? `${s.errors} engine errors` : "", s.truncated ? "a tree had more web files than the limit" : ""].filter(Boolean).join("; ");
       return { ok: true, message: `${s.trigger === "on_demand" ? "scanned" : `joined the ${s.trigger} scan already running:`} ${s.files} web files in ${this.#web.dirs.length} director${this.#web.dirs.length === 1 ? "y" : "ies"} (${s.scanned} by the engine, ${s.cached} unchanged and clean) in ${(s.durationMs / 1000).toFixed(1)} s: ${found}${extra ? `; ${extra}` : ""}` };
+    }
+    if (a.type === "lock_account" || a.type === "unlock_account") {
+      if (!this.#accounts) return { ok: false, message: "account control is off on this agent" };
+      return (a.type === "lock_account" ? this.#accounts.lock(a.params.user, a.params.timeoutSeconds) : this.#accounts.unlock(a.params.user)).catch((e: Error) => ({ ok: false, message: e.message }));
     }
     if (a.type === "kill_process") {
       const pc = this.#o.processes ?? this.#procs;

@@ -138,7 +138,7 @@ export interface IpPolicy {
   lastResult: string | null;
 }
 
-export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file" | "restore_file" | "scan_web_files" | "isolate_host" | "release_host" | "web_deny_ip" | "web_allow_ip";
+export type ActionType = "block_ip" | "unblock_ip" | "run_baseline" | "kill_process" | "quarantine_file" | "restore_file" | "scan_web_files" | "isolate_host" | "release_host" | "web_deny_ip" | "web_allow_ip" | "lock_account" | "unlock_account";
 export type ActionStatus = "queued" | "sent" | "succeeded" | "failed";
 
 /** A typed response action queued for one agent (AGT-10). */
@@ -148,7 +148,7 @@ export interface AgentAction {
   agentId: string;
   type: ActionType;
   /** block_ip/unblock_ip: ip (+ timeoutSeconds); run_baseline: checks. */
-  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string; entryId?: string; serverAddresses?: string[]; serverPort?: number };
+  params: { ip?: string; timeoutSeconds?: number; checks?: string[]; pid?: number; start?: number; sha256?: string; path?: string; entryId?: string; serverAddresses?: string[]; serverPort?: number; user?: string };
   policyId: string | null;
   status: ActionStatus;
   createdAt: number;
@@ -440,4 +440,36 @@ export interface EventActivity {
   action: string;
   detail: string;
   remark: string;
+}
+
+/** EVT-7: what a resolution does to one entity (IP → block, file → quarantine, process → kill, host → isolate, account → lock). */
+export type EventTaskAction = "block" | "kill" | "quarantine" | "isolate" | "lock";
+
+/**
+ * EVT-7 / RSP-1: one task of an event's resolution, on one asset: the agent action carrying it
+ * out (a block: its IP policy's block_ip action) and its status and result.
+ */
+export interface EventTask {
+  id: string;
+  /** The tasks queued by one resolve share it; the event's newest resolution decides its status. */
+  resolutionId: string;
+  eventId: string;
+  /** The event's account. */
+  accountId: string;
+  /** The destination account: whose asset it runs on (the event's, or a member account the resolver manages). */
+  targetAccountId: string;
+  assetId: string;
+  entityKey: string;
+  action: EventTaskAction;
+  /** What it does, for people: "block 203.0.113.7 on web-1 for 1d". */
+  what: string;
+  actionId: string | null;
+  policyId: string | null;
+  /** ms; null = no validity period (or permanent). */
+  validityMs: number | null;
+  status: "queued" | "succeeded" | "failed";
+  result: string | null;
+  createdBy: string;
+  createdAt: number;
+  finishedAt: number | null;
 }

@@ -1,4 +1,4 @@
-import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot, QuarantinedFile, SecurityEvent, EventEntity, EventEdge, EventActivity, EventStatus } from "./model.ts";
+import type { ApprovedLocation, LogonApproval, BaselineRun, BaselineFinding, InventorySnapshot, QuarantinedFile, SecurityEvent, EventEntity, EventEdge, EventActivity, EventStatus, EventTask } from "./model.ts";
 import type { NotificationChannel, OutboxItem, OutboxStatus, AlertTransition, WhitelistEntry, WhitelistRule } from "./model.ts";
 import type { Account, Agent, AgentAction, Alert, AlertStatus, AllowEntry, ApiToken, AuditEntry, EnrolToken, IpPolicy, PolicyStatus, Role, Session, StoredRecord, User, ActionStatus, Severity } from "./model.ts";
 
@@ -325,6 +325,16 @@ export interface EventStore {
   touch(eventId: string, keys: string[], lastSeen: number, now: number, minStep: number): Promise<boolean>;
 }
 
+/** EVT-7 / RSP-1: the tasks of event resolutions. */
+export interface EventTaskStore {
+  insert(t: EventTask): Promise<void>;
+  update(t: EventTask): Promise<void>;
+  /** The task an agent action carries out (unscoped: the agent channel reports by action id). */
+  byAction(actionId: string): Promise<EventTask[]>;
+  /** An event's tasks, oldest first. */
+  list(accountId: string, eventId: string): Promise<EventTask[]>;
+}
+
 export interface EventQuery {
   from?: number;
   to?: number;
@@ -363,6 +373,7 @@ export interface Store {
   readonly inventory: InventoryStore;
   readonly quarantine: QuarantineStore;
   readonly events: EventStore;
+  readonly eventTasks: EventTaskStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -93,7 +93,24 @@ export const webAllowIpAction = z.object({
   type: z.literal("web_allow_ip"),
   params: z.object({ ip: ipString }).strict(),
 });
-export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction, restoreFileAction, scanWebFilesAction, isolateHostAction, releaseHostAction, webDenyIpAction, webAllowIpAction]);
+/** A local account name as useradd accepts it (never an option, never a path): passed to usermod as one argument. */
+const localUser = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$/, "a local account name");
+/**
+ * EVT-7: lock a compromised local account (password locked and the account expired, so keys
+ * and PAM logons stop too). The agent refuses root and every uid-0 account. With a validity
+ * period the agent unlocks it by itself when the period ends, restoring its former expiry.
+ */
+export const lockAccountAction = z.object({
+  id: z.string(),
+  type: z.literal("lock_account"),
+  params: z.object({ user: localUser, timeoutSeconds }).strict(),
+});
+export const unlockAccountAction = z.object({
+  id: z.string(),
+  type: z.literal("unlock_account"),
+  params: z.object({ user: localUser }).strict(),
+});
+export const agentAction = z.discriminatedUnion("type", [blockIpAction, unblockIpAction, runBaselineAction, killProcessAction, quarantineFileAction, restoreFileAction, scanWebFilesAction, isolateHostAction, releaseHostAction, webDenyIpAction, webAllowIpAction, lockAccountAction, unlockAccountAction]);
 export type AgentActionMsg = z.infer<typeof agentAction>;
 
 export const actionsResponse = z.object({ actions: z.array(agentAction) });

@@ -4,7 +4,7 @@ import { newId, UserError, ErrorCodes, type Agent, type Clock, type Store } from
 import { actionResult, enrolRequest, telemetryBatch, agentAction } from "../protocol/index.ts";
 import type { IngestService } from "./ingest.ts";
 import type { ActionHub } from "./action-hub.ts";
-import type { IpPolicyService } from "../response/index.ts";
+import { onEventTaskResult, type IpPolicyService } from "../response/index.ts";
 import { parseEnrolToken, randomSecret, safeEqualHex, sha256hex } from "./secrets.ts";
 import type { Pki } from "./pki.ts";
 
@@ -111,6 +111,8 @@ export async function agentChannelRoutes(app: FastifyInstance, deps: AgentChanne
     await store.transaction(async (tx) => {
       const a = await tx.actions.finish(id, agent.id, body.status, body.result, now);
       if (a) await deps.policies.onActionResult(tx, a, now);
+      // EVT-7: the task of an event's resolution this action carries out, and the event's status
+      if (a) await onEventTaskResult(tx, a, now);
     });
     return { ok: true };
   });

@@ -1,6 +1,6 @@
 import { describe, test, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import type { Alert, Store, StoredRecord, IpPolicy, AgentAction, SecurityEvent, EventEntity, EventQuery } from "../core/index.ts";
+import type { Alert, Store, StoredRecord, IpPolicy, AgentAction, SecurityEvent, EventEntity, EventQuery, EventTask } from "../core/index.ts";
 
 /**
  * The Store port's contract. Every adapter runs it unchanged:
@@ -460,6 +460,30 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(await s.events.eventOfAlert("al_late"), null);
       assert.equal((await s.events.get("default", "evt_new"))?.id, "evt_new");
       assert.equal(await s.events.purgeBefore(200 * DAY, 100), 0);
+    });
+
+    test("EVT-7 RSP-1 event tasks: listed per event oldest first, found by their agent action, finished; they follow a merge and go with a purge; ACC-1", async () => {
+      const task = (id: string, over: Partial<EventTask> = {}) => ({
+        id, resolutionId: "res_1", eventId: "evt_1", accountId: "default", targetAccountId: "default", assetId: "a1", entityKey: "ip:203.0.113.7", action: "block" as const,
+        what: "block 203.0.113.7 on web-1 for 1d", actionId: `act_${id}`, policyId: "pol_1", validityMs: 86_400_000, status: "queued" as const, result: null, createdBy: "user:alice", createdAt: 10, finishedAt: null, ...over,
+      });
+      await s.events.insert(event({ id: "evt_1" }));
+      await s.events.insert(event({ id: "evt_2" }));
+      await s.eventTasks.insert(task("t2", { createdAt: 20 }));
+      await s.eventTasks.insert(task("t1", { validityMs: null, policyId: null, action: "kill" }));
+      await s.eventTasks.insert(task("t3", { eventId: "evt_2", resolutionId: "res_2", actionId: "act_t2", createdAt: 30 }));
+      assert.deepEqual((await s.eventTasks.list("default", "evt_1")).map((t) => t.id), ["t1", "t2"]);
+      assert.deepEqual(await s.eventTasks.list("other", "evt_1"), [], "ACC-1");
+      assert.deepEqual((await s.eventTasks.byAction("act_t2")).map((t) => t.id), ["t2", "t3"], "one action can carry the tasks of two resolutions");
+      const t1 = (await s.eventTasks.byAction("act_t1"))[0]!;
+      assert.deepEqual(t1, task("t1", { validityMs: null, policyId: null, action: "kill" }));
+      await s.eventTasks.update({ ...t1, status: "failed", result: "pid 1 refused", finishedAt: 50 });
+      assert.deepEqual((await s.eventTasks.list("default", "evt_1"))[0], { ...t1, status: "failed", result: "pid 1 refused", finishedAt: 50 });
+      await s.events.merge("evt_2", "evt_1");
+      assert.deepEqual((await s.eventTasks.list("default", "evt_1")).map((t) => t.id), ["t1", "t2", "t3"]);
+      await s.events.update({ ...(await s.events.get("default", "evt_1"))!, lastSeen: 1 });
+      assert.equal(await s.events.purgeBefore(2, 10), 1);
+      assert.deepEqual(await s.eventTasks.list("default", "evt_1"), []);
     });
   });
 }

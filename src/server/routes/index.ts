@@ -13,6 +13,7 @@ import { hostRoutes } from "./host.routes.ts";
 import { quarantineRoutes } from "./quarantine.routes.ts";
 import { playbooksRoutes } from "./playbooks.routes.ts";
 import { eventsRoutes } from "./events.routes.ts";
+import { eventResponseRoutes } from "./event-response.routes.ts";
 import type { RouteDeps } from "./common.ts";
 
 export { createEnrolToken } from "./assets.routes.ts";
@@ -34,5 +35,6 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   await quarantineRoutes(app, deps);
   await playbooksRoutes(app, deps);
   await eventsRoutes(app, deps);
+  await eventResponseRoutes(app, deps);
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -59,6 +59,7 @@ export function buildSqliteEventStore(c: EventConn, g: () => Promise<void>): Eve
       c.run("DELETE FROM event_entities WHERE event_id = ?", id);
       c.run("DELETE FROM event_edges WHERE event_id = ?", id);
       c.run("DELETE FROM event_activity WHERE event_id = ?", id);
+      c.run("DELETE FROM event_tasks WHERE event_id = ?", id);
       c.run("DELETE FROM security_events WHERE id = ?", id);
     }
   };
@@ -185,6 +186,7 @@ export function buildSqliteEventStore(c: EventConn, g: () => Promise<void>): Eve
       c.run(`INSERT INTO event_edges (event_id, from_key, to_key, relation, alert_id, ts) SELECT ?, from_key, to_key, relation, alert_id, ts FROM event_edges WHERE event_id = ?
              ON CONFLICT DO NOTHING`, intoId, fromId);
       c.run("UPDATE event_activity SET event_id = ? WHERE event_id = ?", intoId, fromId);
+      c.run("UPDATE event_tasks SET event_id = ? WHERE event_id = ?", intoId, fromId);
       c.run("DELETE FROM event_entities WHERE event_id = ?", fromId);
       c.run("DELETE FROM event_edges WHERE event_id = ?", fromId);
       c.run("DELETE FROM security_events WHERE id = ?", fromId);
