@@ -4,7 +4,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
 import { systemClock, newId, isPublicIp, normalizeIp, type Clock, type Store, DEFAULT_ACCOUNT, type GeoIpReader, type IpReputationReader, type IndicatorReader } from "../core/index.ts";
-import { SqliteStore } from "../store/index.ts";
+import { SqliteStore, PgStore } from "../store/index.ts";
 import { IpPolicyService } from "../response/index.ts";
 import { expireStaleAlerts, purgeOldEvents, LogonIntel, HostIntel, indicatorReader } from "../alerting/index.ts";
 import { DbIpGeo, IntelService } from "../intel/index.ts";
@@ -62,7 +62,10 @@ export interface HostwardServer {
 export async function createServer(config: ServerConfig, deps: ServerDeps = {}): Promise<HostwardServer> {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? pino({ level: config.logLevel });
-  const store = deps.store ?? new SqliteStore({ path: join(config.dataDir, "hostward.db") });
+  // the profile picks the store: standalone keeps one SQLite file, cluster shares PostgreSQL (loadServerConfig requires db.url)
+  const store = deps.store ?? (config.profile === "cluster" && config.db.url
+    ? await PgStore.open({ url: config.db.url, schema: config.db.schema, poolSize: config.db.poolSize })
+    : new SqliteStore({ path: join(config.dataDir, "hostward.db") }));
   const pki = ensurePki(config.dataDir, config.agentChannel.altNames);
   const metrics = new Metrics();
   const hub = new ActionHub();

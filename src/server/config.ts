@@ -9,6 +9,14 @@ import { parseDuration, UserError, ErrorCodes } from "../core/index.ts";
 export const serverConfigSchema = z.object({
   profile: z.enum(["standalone", "cluster"]).default("standalone"),
   dataDir: z.string().default("./data"),
+  /** The cluster profile's PostgreSQL (standalone keeps SQLite in dataDir). */
+  db: z
+    .object({
+      url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL").optional().describe("PostgreSQL connection URL, e.g. postgres://hostward@db.example:5432/hostward (HOSTWARD_DB_URL)."),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe("Schema of Hostward's tables (created when missing); default the server's search_path."),
+      poolSize: z.number().int().min(2).max(200).default(10).describe("Connections per worker; each open transaction holds one."),
+    })
+    .prefault({}),
   api: z
     .object({
       host: z.string().default("127.0.0.1").describe("Where the console and REST API listen."),
@@ -71,13 +79,15 @@ export function loadServerConfig(overrides: Record<string, unknown> = {}, env: N
   if (env.HOSTWARD_AGENT_PORT) agent.port = Number(env.HOSTWARD_AGENT_PORT);
   if (env.HOSTWARD_LOG_LEVEL) fromEnv.logLevel = env.HOSTWARD_LOG_LEVEL;
   if (env.HOSTWARD_PROFILE) fromEnv.profile = env.HOSTWARD_PROFILE;
+  if (env.HOSTWARD_DB_URL) fromEnv.db = { url: env.HOSTWARD_DB_URL };
   const merged = deepMerge(deepMerge(deepMerge(fromFile, { ...fromEnv, ...(Object.keys(api).length ? { api } : {}), ...(Object.keys(agent).length ? { agentChannel: agent } : {}) }), overrides), { dataDir });
   const r = serverConfigSchema.safeParse(merged);
   if (!r.success) {
     throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  if (r.data.profile === "cluster") {
-    throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, "the cluster profile (PostgreSQL + NATS) is not available yet; use standalone");
+  // cluster: state in PostgreSQL (the telemetry bus stays in-process until the NATS step lands)
+  if (r.data.profile === "cluster" && !r.data.db.url) {
+    throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, "the cluster profile needs a PostgreSQL URL: db.url in the config file or HOSTWARD_DB_URL");
   }
   return r.data;
 }

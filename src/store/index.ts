@@ -1,2 +1,3 @@
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.ts";
-export { loadMigrations, type Migration } from "./migrations/index.ts";
+export { PgStore, type PgStoreOptions } from "./postgres/postgres-store.ts";
+export { loadMigrations, toPostgres, type Migration, type Dialect } from "./migrations/index.ts";

@@ -13,7 +13,8 @@ import type { Role } from "../../src/core/index.ts";
  * against two assets, a logon with a hostile user name and a download in the attacker's session,
  * sent through the agent channel so the real ingest correlates them into one event; the list
  * with its stages, the details tabs, the provenance graph, a playbook's dry run and run, case
- * work in the activity log, the export — and a viewer who can only read.
+ * work in the activity log, the export — and a viewer who can only read. A second attack (a
+ * brute force, a logon, a miner with its pool) is resolved from its recommended handling.
  */
 const skip = browserSkip();
 const tmp = tempDir("hw-console-events-");
@@ -43,8 +44,8 @@ async function send(as: { agentId: string; secret: string }, records: object[]):
   assert.equal(r.statusCode, 200, r.body);
   assert.deepEqual(r.json().rejected, []);
 }
-async function api(path: string): Promise<any> {
-  const r = await server.api.inject({ method: "GET", url: path, headers: { authorization: `Bearer ${adminToken}` } });
+async function api(path: string, method: "GET" | "PUT" | "POST" = "GET", payload?: object): Promise<any> {
+  const r = await server.api.inject({ method, url: path, payload, headers: { authorization: `Bearer ${adminToken}` } });
   assert.equal(r.statusCode, 200, r.body);
   return r.json();
 }
@@ -322,6 +323,7 @@ test("ACC-1 a viewer reads the event, its graph and activity but has no case act
   await page.getByTestId("recommendation").first().waitFor();
   assert.equal(await page.getByTestId("event-actions").count(), 0, "no status, owner, severity or whitelist");
   assert.equal(await page.getByTestId("playbooks-open").count(), 0);
+  assert.equal(await page.getByTestId("recommend-open").count(), 0, "no recommended handling");
   await page.getByTestId("tab-chain").click();
   await page.locator(".react-flow__node").first().waitFor();
   await page.locator("[data-testid=graph-node]", { has: page.getByText(ATTACKER, { exact: true }) }).first().click();
@@ -332,6 +334,143 @@ test("ACC-1 a viewer reads the event, its graph and activity but has no case act
   assert.equal(await page.getByRole("button", { name: "Playbooks…" }).count(), 0);
   await page.getByTestId("tab-activity").click();
   await page.getByTestId("activity-item").first().waitFor();
+  await clean(v);
+  await v.ctx.close();
+});
+
+test("EVT-6 EVT-7 RSP-1 recommended handling: the attacker's risk level and reasons; one item unchecked, the block's validity set to 1d; resolve queues only the checked items (Handling), the tasks go queued → sent → failed (Failed, with the reason); a viewer has no Recommended handling", { skip: skip ?? false }, async () => {
+  const ATTACKER2 = "5.9.30.30", POOL = "5.9.31.31", MINER = "/var/tmp/.x/kswapd1";
+  type Item = { entityKey: string; action: string; selected: boolean; assetIds: string[]; validity: string | null; unavailable: string | null; target: Record<string, unknown> };
+  // BF-3 off while this attack arrives: the recommendation blocks the address, not precision defence
+  await api("/api/v1/settings/defence", "PUT", { enabled: false });
+  let app: { agentId: string; secret: string }, cache: { agentId: string; secret: string };
+  try {
+    app = await enrol("app-3");
+    cache = await enrol("cache-4");
+    const fail = (user: string) => Array.from({ length: 6 }, () => ({ ...logon("failure", user), source: { ip: ATTACKER2 } }));
+    await send(app, fail("deploy"));
+    await send(app, [{ ...logon("success", "deploy"), source: { ip: ATTACKER2 } }]);
+    const cmd = `${MINER} -o stratum+tcp://${POOL}:3333 -u 44AFFq5kSiGBoZ4N --donate-level 1`;
+    await send(app, [{
+      kind: "process", ts: Date.now(), event: { action: "start" }, session: { sshdPid: 900, user: "deploy", sourceIp: ATTACKER2 },
+      process: { pid: 5151, ppid: 900, name: "kswapd1", executable: MINER, command_line: cmd, start: Date.now() - 1000, hash: { sha256: "b".repeat(64) } },
+    }, {
+      kind: "connection", ts: Date.now(), event: { action: "opened" }, network: { transport: "tcp", type: "ipv4", direction: "outbound" }, source: { ip: "10.0.0.5", port: 40000 },
+      destination: { ip: POOL, port: 3333 }, process: { pid: 5151, name: "kswapd1", executable: MINER, command_line: cmd }, firstSeen: Date.now(), lastSeen: Date.now(),
+    }]);
+    await send(cache, fail("root"));
+  } finally {
+    await api("/api/v1/settings/defence", "PUT", { enabled: true });
+  }
+  const ev = await waitFor("the second attack as one event on both assets", async () => {
+    const r = await api("/api/v1/events");
+    return r.items.find((e: { attackerIps: string[]; assets: unknown[]; alertTypes: string[] }) => e.attackerIps.includes(ATTACKER2) && e.assets.length === 2 && e.alertTypes.some((t) => t.startsWith("mining")));
+  });
+  const id2: string = ev.id;
+  const rec = await api(`/api/v1/events/${id2}/recommendations`);
+  const items = rec.items as Item[];
+  const ipRisk = rec.risks.find((r: { key: string }) => r.key === `ip:${ATTACKER2}`);
+  const block = items.find((i) => i.entityKey === `ip:${ATTACKER2}` && i.action === "block");
+  const lock = items.find((i) => i.entityKey === `account:${app!.agentId}:deploy` && i.action === "lock");
+  assert.ok(ipRisk && block && lock, JSON.stringify(items.map((i) => `${i.action} ${i.entityKey}`)));
+  assert.ok(block.selected && lock.selected && block.validity !== "1d", "both preselected; the block's default validity is not the one we choose");
+  assert.ok(items.some((i) => !i.selected), "something is offered, not preselected");
+
+  const s = await signIn("ana");
+  const { page } = s;
+  await page.goto(base + `/security-events?event=${id2}`);
+  await page.getByTestId("event-heading").waitFor();
+  // the overview shows each malicious entity's risk level
+  await page.getByTestId("recommendation").filter({ hasText: ATTACKER2 }).getByTestId("risk-level").waitFor();
+  await page.getByTestId("recommend-open").click();
+  const dialog = page.getByTestId("recommend-dialog");
+  const risk = dialog.locator(`[data-testid=risk][data-key="ip:${ATTACKER2}"]`);
+  await risk.waitFor();
+  // EVT-6: the level and every reason, as sentences
+  assert.equal(await risk.getByTestId("risk-level").getAttribute("data-level"), ipRisk.level);
+  assert.equal(ipRisk.level, "critical", "a brute force that got in, on two assets, just now");
+  const reasons = await risk.getByTestId("risk-reasons").locator("li").allInnerTexts();
+  assert.equal(reasons.length, ipRisk.reasons.length);
+  ipRisk.reasons.forEach((x: { text: string }, n: number) => assert.ok(reasons[n]!.toLowerCase().includes(x.text.toLowerCase()), `${reasons[n]} shows ${x.text}`));
+  assert.match(reasons[0]!, /^\+\d\s+It .*brute-forced logons/, "what it did, with its points");
+  assert.ok(reasons.some((t) => /logged on after guessing a password/.test(t)) && reasons.includes("+1\nSeen on 2 assets in 1 event over the last 30 days."), JSON.stringify(reasons));
+  // EVT-7: the items as the API recommends them; the ones not preselected say why
+  const rows = dialog.getByTestId("rec-item");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), items.length);
+  const row = (i: Item) => dialog.locator(`[data-testid=rec-item][data-key="${i.entityKey}"][data-action=${i.action}]`);
+  for (const i of items) {
+    assert.equal(await row(i).getByTestId("rec-item-check").isChecked(), i.selected && !i.unavailable, `${i.action} ${i.entityKey}`);
+    assert.equal(await row(i).getByTestId("rec-why-not").count(), i.selected ? 0 : 1, `${i.action} ${i.entityKey} says why it is not preselected`);
+  }
+  assert.match(await dialog.locator(`[data-testid=rec-item][data-action=isolate]`).getByTestId("rec-why-not").innerText(), /Not preselected — isolation is offered, never preselected/);
+  assert.equal(await row(block).getByTestId("rec-item-validity").inputValue(), block.validity);
+  assert.equal(await row(block).getByRole("checkbox", { name: "app-3" }).isChecked(), true, "blocked on both assets");
+  assert.equal(await row(block).getByRole("checkbox", { name: "cache-4" }).isChecked(), true);
+  // edit: the account stays unlocked, the address is blocked for a day
+  await row(lock).getByTestId("rec-item-check").uncheck();
+  await row(block).getByTestId("rec-item-validity").selectOption("1d");
+  await dialog.getByTestId("rec-remark").fill("miner on app-3; deploy's password is being changed by its owner");
+  const checked = items.filter((i) => i.selected && !i.unavailable && i !== lock);
+  assert.match(await dialog.getByTestId("rec-summary").innerText(), new RegExp(`^${checked.length} items checked`));
+  // the whole dialog in the picture: a taller window, scrolled to its top
+  await page.setViewportSize({ width: 1440, height: 1560 });
+  await dialog.evaluate((el) => el.closest(".modal")?.scrollTo(0, 0));
+  await shot(page, "event-handling");
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const before = new Set((await api("/api/v1/actions?limit=500")).items.map((a: { id: string }) => a.id));
+  await dialog.getByTestId("rec-resolve").click();
+  await page.getByText("Resolved: ", { exact: false }).waitFor();
+  await waitFor("the event is Handling", async () => (await page.getByTestId("event-status").first().innerText()) === "Handling");
+  assert.equal(await dialog.count(), 0, "the dialog closed");
+
+  // RSP-1: the tasks in Response activity, queued
+  const expected = checked.flatMap((i) => i.assetIds.map((a) => `${i.action} ${i.entityKey} ${a}`)).sort();
+  await page.getByTestId("tab-activity").click();
+  const tasks = page.getByTestId("handling-task");
+  await waitFor("the tasks listed", async () => (await tasks.count()) === expected.length);
+  assert.deepEqual([...new Set(await tasks.evaluateAll((els) => els.map((e) => e.getAttribute("data-status"))))], ["queued"]);
+  assert.ok(await page.getByTestId("tasks-live").isVisible(), "polled while open");
+  // through the API: only the checked items, with the chosen validity
+  const listed = (await api(`/api/v1/events/${id2}/tasks`)).items as { action: string; entityKey: string; assetId: string; status: string; validUntil: string | null; createdAt: string; actionId: string }[];
+  assert.deepEqual(listed.map((t) => `${t.action} ${t.entityKey} ${t.assetId}`).sort(), expected);
+  const fresh = (await api("/api/v1/actions?limit=500")).items.filter((a: { id: string }) => !before.has(a.id)) as { id: string; type: string; agentId: string; params: Record<string, unknown>; policyId: string | null }[];
+  const TYPE: Record<string, string> = { block: "block_ip", kill: "kill_process", quarantine: "quarantine_file", lock: "lock_account", isolate: "isolate_host" };
+  assert.deepEqual(fresh.map((a) => `${a.type} ${a.agentId}`).sort(), checked.flatMap((i) => i.assetIds.map((a) => `${TYPE[i.action]} ${a}`)).sort(), "an agent action per checked item and asset, nothing else");
+  assert.ok(!fresh.some((a) => a.type === "lock_account"), "the unchecked lock became nothing");
+  const policies = (await api(`/api/v1/ip-policies?ip=${ATTACKER2}`)).items as { assetId: string; createdAt: string; expiresAt: string }[];
+  assert.deepEqual(policies.map((p) => p.assetId).sort(), [app!.agentId, cache!.agentId].sort());
+  for (const p of policies) assert.equal(Date.parse(p.expiresAt) - Date.parse(p.createdAt), 86_400_000, "blocked for the chosen 1d");
+  for (const t of listed.filter((x) => x.entityKey === `ip:${ATTACKER2}`)) assert.equal(Date.parse(t.validUntil!) - Date.parse(t.createdAt), 86_400_000);
+  assert.match(await tasks.filter({ hasText: ATTACKER2 }).first().getByTestId("task-until").innerText(), /in (23|24) h|in 1 d\b/);
+
+  // the agent of app-3 collects its tasks (sent), then the kill fails: the event is Failed, with why
+  const auth = { authorization: `Bearer ${app!.agentId}.${app!.secret}` };
+  const got = (await server.agentChannel.inject({ method: "GET", url: "/agent/v1/actions?wait=0", headers: auth })).json().actions as { id: string; type: string }[];
+  assert.ok(got.some((a) => a.type === "kill_process"));
+  await waitFor("app-3's tasks shown as sent", async () => (await page.locator(`[data-testid=handling-task][data-status=sent]`).count()) === got.length);
+  const kill = got.find((a) => a.type === "kill_process")!;
+  const r = await server.agentChannel.inject({ method: "POST", url: `/agent/v1/actions/${kill.id}/result`, headers: auth, payload: { status: "failed", result: `kill 5151: operation not permitted ${XSS}` } });
+  assert.equal(r.statusCode, 200, r.body);
+  await waitFor("the event is Failed", async () => (await page.getByTestId("event-status").first().innerText()) === "Failed");
+  const failure = page.getByTestId("event-failure");
+  await failure.waitFor();
+  assert.match(await failure.getByTestId("failure-what").innerText(), /kill process 5151/);
+  assert.equal(await failure.getByTestId("failure-reason").innerText(), `kill 5151: operation not permitted ${XSS}`, "the agent's reason, as text");
+  assert.equal(await page.locator("[data-testid=handling-task][data-action=kill] [data-testid=task-status]").getAttribute("data-status"), "failed");
+  await clean(s);
+  await s.ctx.close();
+
+  // a viewer reads the risk and the tasks but cannot resolve
+  const v = await signIn("watcher");
+  await v.page.goto(base + `/security-events?event=${id2}`);
+  await v.page.getByTestId("recommendation").filter({ hasText: ATTACKER2 }).getByTestId("risk-level").waitFor();
+  assert.equal(await v.page.getByTestId("recommend-open").count(), 0, "no Recommended handling for a viewer");
+  await v.page.getByTestId("tab-entities").click();
+  await v.page.getByTestId("entity-row").first().waitFor();
+  assert.equal(await v.page.getByTestId("recommend-open").count(), 0);
+  await v.page.getByTestId("tab-activity").click();
+  await waitFor("a viewer sees the tasks", async () => (await v.page.getByTestId("handling-task").count()) === expected.length);
   await clean(v);
   await v.ctx.close();
 });

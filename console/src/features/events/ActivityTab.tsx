@@ -1,16 +1,18 @@
 import { api } from "../../app/api.ts";
 import { Empty, StatusBadge, Time, useLoad } from "../../app/ui.tsx";
 import { visible } from "../alerts/index.ts";
+import { EventTasks } from "./EventTasks.tsx";
 import type { Activity, EventDetail } from "./model.ts";
 
 const ACTION_LABEL: Record<string, string> = { created: "Opened", alert_joined: "Alert joined", status: "Status", owner: "Owner", severity: "Severity", whitelist: "Whitelist", task: "Task", playbook: "Playbook", merged: "Merged", alert_left: "Alert left" };
 interface Task { id: string; agentId: string; type: string; params: Record<string, unknown>; status: string; createdAt: string; finishedAt: string | null; result: string | null }
 
 /**
- * EVT-13: every change of the event and every task result, newest first — who, when, what,
- * remark — and RSP-1 the response tasks on its assets since it began, with their results.
+ * RSP-1 the event's handling tasks (EventTasks); EVT-13 every change of the event and every task
+ * result, newest first — who, when, what, remark — and every response action on its assets since
+ * it began (playbook runs too), with their results.
  */
-export function ActivityTab({ e, tick, hostOf }: { e: EventDetail; tick: number; hostOf: (id: string | null) => string }) {
+export function ActivityTab({ e, tick, hostOf, onChanged }: { e: EventDetail; tick: number; hostOf: (id: string | null) => string; onChanged: () => void }) {
   const list = useLoad(() => api<{ items: Activity[] }>(`/api/v1/events/${encodeURIComponent(e.id)}/activity`), [e.id, tick], 15_000);
   const tasks = useLoad(async () => {
     const pages = await Promise.all(e.assets.map((a) => api<{ items: Task[] }>(`/api/v1/actions?agentId=${encodeURIComponent(a.id)}&limit=50`)));
@@ -19,6 +21,7 @@ export function ActivityTab({ e, tick, hostOf }: { e: EventDetail; tick: number;
   const items = [...(list.data?.items ?? [])].reverse();
   return (
     <div className="eva">
+      <EventTasks e={e} tick={tick} hostOf={hostOf} onChanged={onChanged} />
       <section className="card" data-testid="event-activity">
         <div className="card-head"><h3>Activity log</h3><div className="spacer" /><span className="muted small">every change and every task result, newest first</span></div>
         {list.error && <div className="alert-box error" role="alert">{list.error}</div>}

@@ -4,10 +4,20 @@ import { visible } from "../alerts/index.ts";
 import { KindBadge, MaliciousFlag } from "./parts.tsx";
 import type { EventEntity, Playbooks } from "./model.ts";
 
-/** EVT-5: the event's entities (malicious first) with when and where they were seen and a way to their other events. */
-export function EntitiesTab({ items, error, hostOf, playbooks }: { items: EventEntity[] | null; error: string | null; hostOf: (id: string | null) => string; playbooks?: Playbooks }) {
+/**
+ * EVT-5: the event's entities (malicious first) with when and where they were seen and a way to
+ * their other events; analysts open the recommended handling of the malicious ones from here too.
+ */
+export function EntitiesTab({ items, error, hostOf, playbooks, onRecommend }: { items: EventEntity[] | null; error: string | null; hostOf: (id: string | null) => string; playbooks?: Playbooks; onRecommend?: () => void }) {
+  const bad = (items ?? []).filter((x) => x.malicious).length;
   return (
     <section className="card evt-card" data-testid="event-entities">
+      {onRecommend && (
+        <div className="card-head evt-pad">
+          <span className="muted small">{items ? `${bad} malicious of ${items.length}` : ""}</span><div className="spacer" />
+          <Button kind="primary" onClick={onRecommend} data-testid="recommend-open">Recommended handling…</Button>
+        </div>
+      )}
       {error && <div className="alert-box error" role="alert">{error}</div>}
       <div className="evt-wrap">
         <table className="evt-table">

@@ -2,8 +2,8 @@ import type { ReactNode } from "react";
 import { Link } from "../../app/router.tsx";
 import { Button, Time } from "../../app/ui.tsx";
 import { visible } from "../alerts/index.ts";
-import { EntityIcon, KillChain, KindBadge } from "./parts.tsx";
-import { EVENT_STATUS_LABEL, shortLabel, type EventDetail, type EventEntity, type EventStatus, type TimelineItem, type Playbooks } from "./model.ts";
+import { EntityIcon, KillChain, KindBadge, RiskBadge } from "./parts.tsx";
+import { EVENT_STATUS_LABEL, shortLabel, type EntityRisk, type EventDetail, type EventEntity, type EventStatus, type TimelineItem, type Playbooks } from "./model.ts";
 
 /** EVT-7: the built-in recommended handling per entity kind (what a playbook for it does). */
 const RECOMMENDED: Record<string, string> = {
@@ -19,9 +19,10 @@ const RECOMMENDED: Record<string, string> = {
 /**
  * EVT-2: what happened, in one screen — the kill-chain stages reached, tactics and techniques,
  * affected assets, alert sources, severity, status and owner — and EVT-7 the recommended
- * handling of its malicious entities, each with the playbooks that fit it.
+ * handling of its malicious entities with their EVT-6 risk levels, each with the playbooks that fit
+ * it; analysts open the recommended handling (`onRecommend`) to carry it out.
  */
-export function OverviewTab({ e, timeline, entities, playbooks }: { e: EventDetail; timeline: TimelineItem[] | null; entities: EventEntity[] | null; playbooks?: Playbooks }) {
+export function OverviewTab({ e, timeline, entities, risks, playbooks, onRecommend }: { e: EventDetail; timeline: TimelineItem[] | null; entities: EventEntity[] | null; risks?: EntityRisk[] | null; playbooks?: Playbooks; onRecommend?: () => void }) {
   const perTactic = new Map<string, number>();
   for (const a of timeline ?? []) for (const t of a.tactics) perTactic.set(t.id, (perTactic.get(t.id) ?? 0) + 1);
   const sources = new Map<string, { name: string; n: number }>();
@@ -29,6 +30,7 @@ export function OverviewTab({ e, timeline, entities, playbooks }: { e: EventDeta
   const bad = (entities ?? []).filter((x) => x.malicious);
   const hosts = (entities ?? []).filter((x) => x.kind === "host");
   const statusCounts = Object.entries(e.counts.alertsByStatus);
+  const riskOf = new Map((risks ?? []).map((r) => [r.key, r]));
 
   return (
     <div className="evo" data-testid="event-overview">
@@ -81,14 +83,17 @@ export function OverviewTab({ e, timeline, entities, playbooks }: { e: EventDeta
       </div>
 
       <section className="card" data-testid="recommended">
-        <div className="card-head"><h3>Recommended handling</h3><div className="spacer" /><span className="muted small">built-in policy per entity kind · a playbook's dry run shows what it would do before it runs</span></div>
+        <div className="card-head">
+          <h3>Recommended handling</h3><div className="spacer" /><span className="muted small">built-in policy per entity kind · a playbook's dry run shows what it would do before it runs</span>
+          {onRecommend && <Button kind="primary" onClick={onRecommend} title="The risk of each malicious entity with its reasons, and the recommended items: edit them and resolve" data-testid="recommend-open">Recommended handling…</Button>}
+        </div>
         {entities === null ? <p className="muted">Loading…</p> : bad.length === 0 && hosts.length === 0 ? <p className="muted">No malicious entity in this event.</p> : (
           <ul className="evo-recs">
             {[...bad, ...hosts.filter((h) => !h.malicious)].map((x) => (
               <li key={x.key} className={`evo-rec ${x.malicious ? "bad" : ""}`} data-testid="recommendation">
                 <KindBadge kind={x.kind} />
                 <span className="evo-rec-label mono" title={visible(x.label, 4096)}>{visible(shortLabel(x.kind, x.label, x.hostname), 200)}</span>
-                <span className="evo-rec-what">{x.malicious ? (RECOMMENDED[x.kind] ?? "Review it") : "If it is compromised: isolate it, or run a deep virus scan"}{x.kind !== "host" && x.assets.length > 0 && <span className="muted"> — on {x.assets.map((a) => a.hostname ?? a.id).join(", ")}</span>}</span>
+                <span className="evo-rec-what">{riskOf.get(x.key) && <><RiskBadge level={riskOf.get(x.key)!.level} score={riskOf.get(x.key)!.score} />{" "}</>}{x.malicious ? (RECOMMENDED[x.kind] ?? "Review it") : "If it is compromised: isolate it, or run a deep virus scan"}{x.kind !== "host" && x.assets.length > 0 && <span className="muted"> — on {x.assets.map((a) => a.hostname ?? a.id).join(", ")}</span>}</span>
                 {playbooks?.has(x.kind) && <Button onClick={() => playbooks.open({ key: x.key, kind: x.kind, label: x.label, assetId: x.assetId })} data-testid="playbooks-open">Playbooks…</Button>}
               </li>
             ))}

@@ -82,6 +82,56 @@ export interface PlaybookTarget { key: string; kind: string; label: string; asse
 /** Opens the playbook dialog for an entity, for the kinds some playbook acts on (analysts only). */
 export interface Playbooks { has: (kind: string) => boolean; open: (t: PlaybookTarget) => void }
 
+/** EVT-6 / EVT-7 / RSP-1: what src/server/routes/event-response.routes.ts speaks. */
+export const RISK_LEVELS = ["critical", "high", "medium", "low"] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+export interface RiskReason { factor: string; points: number; text: string }
+export interface EntityRisk { key: string; kind: string; label: string; level: RiskLevel; score: number; suggestion: { actions: string[]; text: string }; reasons: RiskReason[] }
+export type HandlingAction = "block" | "kill" | "quarantine" | "isolate" | "lock";
+export interface RecommendedItem {
+  entityKey: string; kind: string; label: string; action: HandlingAction;
+  /** In the recommended plan; the others are offered. */
+  selected: boolean;
+  assetIds: string[];
+  /** The destination account (the event's by default). */
+  accountId: string;
+  /** 6h … permanent; null: the action has none. */
+  validity: string | null;
+  target: Record<string, unknown>;
+  why: string;
+  /** Why it cannot be carried out, or null. */
+  unavailable: string | null;
+}
+export interface Recommendations { eventId: string; status: string; risks: EntityRisk[]; items: RecommendedItem[] }
+export interface EventTask {
+  id: string; resolutionId: string; entityKey: string; action: string; assetId: string; accountId: string;
+  /** The server's description, built from attacker data (a path, a user name): text only. */
+  what: string;
+  status: "queued" | "succeeded" | "failed";
+  result: string | null; actionId: string | null; policyId: string | null; validUntil: string | null;
+  createdBy: string; createdAt: string; finishedAt: string | null;
+}
+/** The validity periods a block, a lock or an isolation can have (ALR-8). */
+export const VALIDITIES: [string, string][] = [["6h", "6 hours"], ["12h", "12 hours"], ["1d", "1 day"], ["7d", "7 days"], ["permanent", "Permanent"]];
+export const ACTION_LABEL: Record<string, string> = { block: "Block on the host firewall", kill: "Kill the process", quarantine: "Quarantine", lock: "Lock the account", isolate: "Isolate the host" };
+
+/**
+ * An entity key's kind, asset and label: `ip:<addr>`, `domain:…`, `url:…` hold no asset (an
+ * address has colons of its own); `host:<asset>`, `account:<asset>:<user>`, `process:<asset>:<exe>`,
+ * `file:<asset>:<path>` do (asset ids hold no colon).
+ */
+export function entityOfKey(key: string): { kind: string; assetId: string | null; label: string } {
+  const i = key.indexOf(":");
+  const kind = i < 0 ? "" : key.slice(0, i);
+  const rest = key.slice(i + 1);
+  if (kind === "host") return { kind, assetId: rest, label: rest };
+  if (kind === "account" || kind === "process" || kind === "file") {
+    const j = rest.indexOf(":");
+    if (j > 0) return { kind, assetId: rest.slice(0, j), label: rest.slice(j + 1) };
+  }
+  return { kind, assetId: null, label: rest };
+}
+
 export interface Activity { id: string; at: string; actor: string; action: string; detail: string; remark: string }
 
 /** "logged_on_from" → "logged on from". */

@@ -67,3 +67,14 @@ export function KindBadge({ kind }: { kind: string }) {
 export function MaliciousFlag({ malicious }: { malicious: boolean }) {
   return malicious ? <span className="badge ev-bad" data-testid="malicious-flag">malicious</span> : <span className="muted small">—</span>;
 }
+
+/** EVT-6: an entity's risk level (the score in the title). */
+export function RiskBadge({ level, score }: { level: string; score?: number }) {
+  return <span className={`badge evr-lv evr-${level}`} data-testid="risk-level" data-level={level} title={score === undefined ? undefined : `risk score ${score}`}>{level} risk</span>;
+}
+
+const TASK_STATUS_LABEL: Record<string, string> = { queued: "Queued", sent: "Sent", succeeded: "Succeeded", failed: "Failed" };
+/** RSP-1: a handling task's status — queued, sent (the agent has it), succeeded, failed. */
+export function TaskStatusBadge({ status }: { status: string }) {
+  return <span className={`badge evtk-${status}`} data-testid="task-status" data-status={status}>{TASK_STATUS_LABEL[status] ?? status}</span>;
+}
