@@ -2,11 +2,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
-import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
-import { browserSkip, ensureConsoleBuilt, launch, shot, watch } from "../browser.ts";
-import { hashPassword, type HostwardServer } from "../../src/server/index.ts";
-import type { Role } from "../../src/core/index.ts";
+import type { Browser, Page } from "playwright-core";
+import { tempDir, startServer, waitFor } from "../helpers.ts";
+import { browserSkip, ensureConsoleBuilt, launch, shot } from "../browser.ts";
+import { addConsoleUser, agentSide, assertClean as clean, nav, signIn as signInAs, type AgentCred } from "../console-kit.ts";
+import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
  * Security events in a real browser (EVT-2 … EVT-14): an SSH brute force from one address
@@ -18,7 +18,6 @@ import type { Role } from "../../src/core/index.ts";
  */
 const skip = browserSkip();
 const tmp = tempDir("hw-console-events-");
-const PASSWORD = "amber kestrel harbour 7731";
 const XSS = "<img src=x onerror=alert(1)>";
 const ATTACKER = "5.9.20.20";
 const DROP = "5.9.20.21";
@@ -26,24 +25,14 @@ let server: HostwardServer;
 let base = "";
 let adminToken = "";
 let browser: Browser;
-let web: { agentId: string; secret: string };
-let db: { agentId: string; secret: string };
+let web: AgentCred;
+let db: AgentCred;
+const send = (as: AgentCred, records: object[]) => agents.send(as, records);
+const enrol = (hostname: string) => agents.enrol(hostname);
+const signIn = (username: string) => signInAs(browser, base, username, { acceptDownloads: true });
 let eventId = "";
-let seq = 0;
+let agents: ReturnType<typeof agentSide>;
 
-async function addUser(username: string, role: Role): Promise<void> {
-  await server.store.users.insert({ id: `usr_${username}`, accountId: "default", username, passwordHash: await hashPassword(PASSWORD), role, createdAt: Date.now(), mustChangePassword: false, disabledAt: null });
-}
-async function enrol(hostname: string): Promise<{ agentId: string; secret: string }> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/enrol", payload: { token: await enrolToken(server), hostname, version: "1", os: "linux" } });
-  assert.equal(r.statusCode, 200, r.body);
-  return r.json();
-}
-async function send(as: { agentId: string; secret: string }, records: object[]): Promise<void> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/telemetry", headers: { authorization: `Bearer ${as.agentId}.${as.secret}` }, payload: { records: records.map((x) => ({ id: `rec-${String(seq++).padStart(8, "0")}`, ...x })) } });
-  assert.equal(r.statusCode, 200, r.body);
-  assert.deepEqual(r.json().rejected, []);
-}
 async function api(path: string, method: "GET" | "PUT" | "POST" = "GET", payload?: object): Promise<any> {
   const r = await server.api.inject({ method, url: path, payload, headers: { authorization: `Bearer ${adminToken}` } });
   assert.equal(r.statusCode, 200, r.body);
@@ -51,27 +40,6 @@ async function api(path: string, method: "GET" | "PUT" | "POST" = "GET", payload
 }
 const logon = (outcome: "failure" | "success", user: string) => ({ kind: "logon", ts: Date.now(), service: "ssh", event: { outcome, reason: "password" }, source: { ip: ATTACKER }, user: { name: user } });
 
-async function signIn(username: string): Promise<{ ctx: BrowserContext; page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  const seen = watch(page);
-  await page.goto(base + "/");
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("whoami").waitFor();
-  const consoleErrors: string[] = [];
-  page.on("console", (m: ConsoleMessage) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  return { ctx, page, seen, consoleErrors };
-}
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
-async function clean(s: { page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }): Promise<void> {
-  assert.equal(await s.page.locator('img[src="x"]').count(), 0, "no attacker markup in the page");
-  assert.equal(await s.page.locator("#root script").count(), 0, "no injected script element");
-  assert.deepEqual(s.seen.dialogs, [], "no dialog opened (attacker text stays text)");
-  assert.deepEqual(s.seen.errors, []);
-  assert.deepEqual(s.consoleErrors, []);
-}
 async function openEvent(page: Page, tab = "") {
   await page.goto(base + `/security-events?event=${eventId}${tab ? `&tab=${tab}` : ""}`);
   await page.getByTestId("event-heading").waitFor();
@@ -81,8 +49,9 @@ before(async () => {
   if (skip) return;
   ensureConsoleBuilt();
   ({ server, apiUrl: base, adminToken } = await startServer({ dataDir: join(tmp.dir, "s") }));
-  await addUser("ana", "analyst");
-  await addUser("watcher", "viewer");
+  await addConsoleUser(server, "ana", "analyst");
+  await addConsoleUser(server, "watcher", "viewer");
+  agents = agentSide(server);
   web = await enrol("web-1");
   db = await enrol("db-2");
   // BF-1 on both assets from one address (EVT-1: one targeted attack), then BF-2 the logon with a hostile user name …

@@ -1,11 +1,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
-import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
-import { browserSkip, ensureConsoleBuilt, launch, shot, watch } from "../browser.ts";
-import { hashPassword, type HostwardServer } from "../../src/server/index.ts";
-import type { Role } from "../../src/core/index.ts";
+import type { Browser, Page } from "playwright-core";
+import { tempDir, startServer, waitFor } from "../helpers.ts";
+import { browserSkip, ensureConsoleBuilt, launch, shot } from "../browser.ts";
+import { addConsoleUser, agentSide, assertClean as clean, nav, signIn as signInAs, type AgentCred } from "../console-kit.ts";
+import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
  * Web shells and the quarantine vault in a real browser: a web-shell alert's reasons by line
@@ -15,7 +15,6 @@ import type { Role } from "../../src/core/index.ts";
  */
 const skip = browserSkip();
 const tmp = tempDir("hw-console-quarantine-");
-const PASSWORD = "amber kestrel harbour 7731";
 const XSS = "<img src=x onerror=alert(1)>";
 const PATH = `/var/www/html/uploads/"><script>window.__pwned=1</script>${XSS}.php`;
 const SHA = "5e".repeat(32);
@@ -25,23 +24,12 @@ let server: HostwardServer;
 let base = "";
 let adminToken = "";
 let browser: Browser;
-let web: { agentId: string; secret: string };
-let db: { agentId: string; secret: string };
-let seq = 0;
+let web: AgentCred;
+let db: AgentCred;
+const send = (records: object[], as: AgentCred = web) => agents.send(as, records);
+const signIn = (username: string) => signInAs(browser, base, username);
+let agents: ReturnType<typeof agentSide>;
 
-async function addUser(username: string, role: Role): Promise<void> {
-  await server.store.users.insert({ id: `usr_${username}`, accountId: "default", username, passwordHash: await hashPassword(PASSWORD), role, createdAt: Date.now(), mustChangePassword: false, disabledAt: null });
-}
-async function enrol(hostname: string): Promise<{ agentId: string; secret: string }> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/enrol", payload: { token: await enrolToken(server), hostname, version: "1", os: "linux" } });
-  assert.equal(r.statusCode, 200, r.body);
-  return r.json();
-}
-async function send(records: object[], as = web): Promise<void> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/telemetry", headers: { authorization: `Bearer ${as.agentId}.${as.secret}` }, payload: { records: records.map((x) => ({ id: `rec-${String(seq++).padStart(8, "0")}`, ...x })) } });
-  assert.equal(r.statusCode, 200, r.body);
-  assert.deepEqual(r.json().rejected, []);
-}
 async function api(path: string, method = "GET", payload?: object): Promise<{ status: number; body: any }> {
   const r = await server.api.inject({ method: method as "GET", url: path, payload, headers: { authorization: `Bearer ${adminToken}` } });
   return { status: r.statusCode, body: r.json() };
@@ -67,28 +55,6 @@ const webFile = (path: string, o: { md5: string; sha256: string; action?: string
   webshell: { verdict: o.verdict ?? "malicious", lang: "php", scan: "realtime", engine: "hostward-ws 1", reasons: o.reasons, ...(o.baseline ? { baseline: o.baseline } : {}) },
 });
 
-async function signIn(username: string): Promise<{ ctx: BrowserContext; page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
-  const seen = watch(page);
-  await page.goto(base + "/");
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("whoami").waitFor();
-  const consoleErrors: string[] = [];
-  page.on("console", (m: ConsoleMessage) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  return { ctx, page, seen, consoleErrors };
-}
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
-async function clean(s: { page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }): Promise<void> {
-  assert.equal(await s.page.locator('img[src="x"]').count(), 0, "no attacker markup in the page");
-  assert.equal(await s.page.locator("#root script, body > script:not([src])").count(), 0, "no injected script element");
-  assert.equal(await s.page.evaluate("window.__pwned"), undefined, "no attacker script ran");
-  assert.deepEqual(s.seen.dialogs, [], "no dialog opened (attacker text stays text)");
-  assert.deepEqual(s.seen.errors, []);
-  assert.deepEqual(s.consoleErrors, []);
-}
 async function openAlert(page: Page, type: string) {
   await page.goto(base + `/alerts?alert=${(await alertOf(type)).id}`);
   const d = page.getByTestId("alert-drawer");
@@ -100,10 +66,11 @@ before(async () => {
   if (skip) return;
   ensureConsoleBuilt();
   ({ server, apiUrl: base, adminToken } = await startServer({ dataDir: join(tmp.dir, "s") }));
-  await addUser("ana", "analyst");
-  await addUser("watcher", "viewer");
-  web = await enrol("web-1");
-  db = await enrol("db-2");
+  await addConsoleUser(server, "ana", "analyst");
+  await addConsoleUser(server, "watcher", "viewer");
+  agents = agentSide(server);
+  web = await agents.enrol("web-1");
+  db = await agents.enrol("db-2");
   // WS-2 a web shell with a hostile name; WS-5 a known file that gained a backdoor line
   await send([webFile(PATH, { md5: MD5, sha256: SHA, reasons: REASONS })]);
   await send([webFile("/var/www/html/index.php", {
