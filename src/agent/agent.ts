@@ -15,6 +15,7 @@ import { DnsLineParser, detectDnsFormat, type DnsFormat } from "./collectors/dns
 import type { CountingLineParser } from "./collectors/parse-util.ts";
 import { SensitiveFileWatch } from "./collectors/sensitive-files.ts";
 import { ProcessCollector } from "./collectors/processes.ts";
+import { startAuditExec } from "./collectors/audit-exec.ts";
 import { ConnectionCollector } from "./collectors/connections.ts";
 import { ExeHashCache } from "./collectors/exe-hash-cache.ts";
 import { QuarantineVault } from "./actions/quarantine.ts";
@@ -67,7 +68,7 @@ export interface AgentOptions {
    * AGT-3/AGT-4: processes and connections from /proc; off when absent. `externalNets`:
    * networks counted as external besides public addresses (MIN-1 "sends to an external endpoint").
    */
-  hostProcesses?: { intervalMs?: number; fastScanMs?: number; cpuThresholdPct?: number; seenEveryMs?: number; connections?: boolean; externalNets?: string[] };
+  hostProcesses?: { intervalMs?: number; fastScanMs?: number; cpuThresholdPct?: number; seenEveryMs?: number; connections?: boolean; externalNets?: string[]; audit?: AuditExecOption };
   /**
    * AGT-5 / WS-2 … WS-6: web directories watched in real time, scanned in full at start, on
    * `cron` (default daily "17 3 * * *") and on demand (scan_web_files); off when absent.
@@ -92,6 +93,15 @@ export interface AgentOptions {
   spoolMaxBytes?: number;
   /** Long-poll wait for actions, ms. */
   pollWait?: number;
+}
+
+/**
+ * Issue 7: execs from auditd's log, for processes too short for the /proc scan. `rules`: add
+ * (and on stop remove) an execve audit rule; otherwise the host's audit rules are left as they are.
+ */
+export interface AuditExecOption {
+  logPath: string;
+  rules?: boolean;
 }
 
 interface AgentState {
@@ -137,6 +147,7 @@ export class HostwardAgent {
   #dnsParsers = new Map<string, DnsLineParser>();
   #sensitive: SensitiveFileWatch | null = null;
   #procs: ProcessCollector | null = null;
+  #audit: { stop: () => Promise<void> } | null = null;
   #conns: ConnectionCollector | null = null;
   #web: WebFileWatch | null = null;
   #vault: QuarantineVault;
@@ -221,6 +232,7 @@ export class HostwardAgent {
     for (const t of this.#tails) await t.stop();
     await this.#journal?.stop();
     await this.#sensitive?.stop();
+    await this.#audit?.stop();
     await this.#procs?.stop();
     await this.#conns?.stop();
     await this.#web?.stop();
@@ -273,6 +285,10 @@ export class HostwardAgent {
       });
       await this.#procs.start();
       this.sources.push("processes (/proc)");
+      if (hp.audit) {
+        this.#audit = await startAuditExec({ path: hp.audit.logPath, rules: Boolean(hp.audit.rules), state, sink: this.#procs, log: (level, msg) => this.#o.log[level]({ source: "audit" }, msg) });
+        this.sources.push(`process execs (auditd: ${hp.audit.logPath})`);
+      }
     }
     const sf = this.#o.sensitiveFiles;
     if (sf) {

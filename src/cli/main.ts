@@ -108,6 +108,11 @@ Options:
                      the shipped list of a few hundred)
   --no-inventory     Do not send the account inventory (AGT-7)
   --no-processes     Do not report processes and connections (AGT-3, AGT-4)
+  --audit-log PATH   auditd's log, read for execs too short for the /proc scan (default:
+                     /var/log/audit/audit.log when auditd runs and the log is readable)
+  --no-audit         Do not read auditd's log
+  --audit-rules      Add an execve audit rule (key hostward_exec) at start and remove it at
+                     stop. Off by default: the host's audit rules are its operator's to set
   --web-dir PATH     A web root to watch for web shells (repeatable; default: none). Every
                      PHP/ASP/ASPX/JSP file created or modified there is scanned at once, and
                      all are scanned at start and on --web-scan-cron (AGT-5, WS-2 … WS-6);
@@ -267,7 +272,7 @@ async function responseControls(v: Values, stateDir: string, log: pino.Logger) {
 }
 
 async function cmdAgent(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" }, "no-processes": { type: "boolean" }, "web-dir": { type: "string", multiple: true }, "web-scan-cron": { type: "string" }, "web-deny-file": { type: "string" }, "nginx-conf": { type: "string" } });
+  const { values: v } = parse(args, { server: { type: "string" }, token: { type: "string" }, state: { type: "string" }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "from-start": { type: "boolean" }, "no-firewall": { type: "boolean" }, journald: { type: "string" }, "no-baseline": { type: "boolean" }, "no-inventory": { type: "boolean" }, "baseline-every": { type: "string" }, "password-list": { type: "string" }, "no-processes": { type: "boolean" }, "audit-log": { type: "string" }, "no-audit": { type: "boolean" }, "audit-rules": { type: "boolean" }, "web-dir": { type: "string", multiple: true }, "web-scan-cron": { type: "string" }, "web-deny-file": { type: "string" }, "nginx-conf": { type: "string" } });
   if (v.help) return out(HELPS.agent!), 0;
   const webDirs = ((v["web-dir"] ?? []) as string[]).map((d) => resolve(d));
   if (v["web-scan-cron"] !== undefined) {
@@ -284,7 +289,15 @@ async function cmdAgent(args: string[]): Promise<number> {
   const log = makeLogger(process.env.HOSTWARD_LOG_LEVEL ?? "info");
   const stateDir = resolve(v.state ?? (process.getuid?.() === 0 ? "/var/lib/hostward-agent" : "./data/agent"));
   const firewall = await makeFirewall(Boolean(v["no-firewall"]), log, v.server);
-  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), fromStart: Boolean(v["from-start"]), journald: v.journald, firewall, ...(firewall ? await responseControls(v, stateDir, log) : {}), log, ...(await hostChecks(v, log)), ...(webDirs.length ? { webFiles: { dirs: webDirs, cron: v["web-scan-cron"] as string | undefined } } : {}) });
+  const host = await hostChecks(v, log);
+  if (host.hostProcesses) {
+    // issue 7: auditd's execve records catch the processes too short for the /proc scan
+    const { chooseAuditLog } = await import("../agent/collectors/audit-exec.ts");
+    const audit = chooseAuditLog({ path: v["audit-log"] === undefined ? undefined : resolve(String(v["audit-log"])), off: Boolean(v["no-audit"]), rules: Boolean(v["audit-rules"]) });
+    if ("off" in audit) log[v["audit-rules"] || v["audit-log"] ? "warn" : "info"](`audit exec source off: ${audit.off}; short-lived processes are seen only by the /proc scan`);
+    else host.hostProcesses = { ...host.hostProcesses, audit: { logPath: audit.path, rules: audit.rules } };
+  }
+  const agent = new HostwardAgent({ server: v.server, token: v.token, stateDir, authLogs: v["auth-log"] as string[] | undefined, logs: logArgs(v.log), fromStart: Boolean(v["from-start"]), journald: v.journald, firewall, ...(firewall ? await responseControls(v, stateDir, log) : {}), log, ...host, ...(webDirs.length ? { webFiles: { dirs: webDirs, cron: v["web-scan-cron"] as string | undefined } } : {}) });
   await agent.start();
   log.info({ agent: agent.agentId, sources: agent.sources }, "agent running");
   // write the compiled-code cache now (NODE_COMPILE_CACHE), not only at a clean exit: the next

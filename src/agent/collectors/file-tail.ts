@@ -36,6 +36,8 @@ export interface FileTailOptions {
   maxLineBytes?: number;
   /** How long a rotated-away file is still read, for writers that keep the old fd until reloaded. */
   rotateGraceMs?: number;
+  /** inotify on the directory (default true); false: polling only, for a log written line by line at a high rate (auditd). */
+  watch?: boolean;
   onStatus?: (msg: string) => void;
 }
 
@@ -76,7 +78,7 @@ export class FileTail {
   #buf = Buffer.alloc(CHUNK);
 
   constructor(opts: FileTailOptions) {
-    this.#o = { pollMs: 250, startAtEnd: true, maxLineBytes: 8192, rotateGraceMs: 2000, ...opts };
+    this.#o = { pollMs: 250, startAtEnd: true, maxLineBytes: 8192, rotateGraceMs: 2000, watch: true, ...opts };
   }
 
   async start(): Promise<void> {
@@ -130,7 +132,7 @@ export class FileTail {
 
   /** inotify on the directory sees appends, renames and creation of the file; polling covers the rest. */
   #ensureWatch(): void {
-    if (this.#watcher || this.#stopped) return;
+    if (this.#watcher || this.#stopped || !this.#o.watch) return;
     const name = basename(this.#o.path);
     try {
       this.#watcher = watch(dirname(this.#o.path), { persistent: false }, (_ev, f) => {

@@ -5,9 +5,9 @@
  *
  * New processes are found by listing /proc every fastScanMs (default 250 ms). The kernel's proc
  * connector would report every fork and exec, but it needs a netlink socket, which Node cannot
- * open without a native addon; auditd execve records are a later option. So a process that
- * starts and ends between two scans is not seen, and one that vanishes before it is read is
- * counted (stats.missed), never an error.
+ * open without a native addon. So a process that starts and ends between two scans is not seen
+ * by the scan, and one that vanishes before it is read is counted (stats.missed), never an
+ * error; where auditd logs execs, noteExecs (fed by audit-exec.ts) reports those too.
  */
 import { systemClock, type Clock } from "../../core/index.ts";
 import type { ProcessRecord } from "../../protocol/index.ts";
@@ -59,6 +59,26 @@ export interface ProcessCollectorOptions {
   signal?: (pid: number, sig: NodeJS.Signals) => void;
   /** kill() waits this long for the process to be gone. Default 1000. */
   killConfirmMs?: number;
+  /** Exec notices taken per second (noteExecs); more are counted (stats.dropped). Default 2000. */
+  maxExecNoticesPerSec?: number;
+}
+
+/** An exec seen by a faster source than the /proc scan (auditd's execve records): see noteExecs. */
+export interface ExecNotice {
+  pid: number;
+  ppid: number;
+  /** When the exec happened, ms since the epoch. */
+  ts: number;
+  exe?: string;
+  args: string[];
+  /** The arguments were cut by the source. */
+  truncated?: boolean;
+  cwd?: string;
+  /** Effective uid at the exec. */
+  uid?: number;
+  comm?: string;
+  /** Unique on this host ([A-Za-z0-9.]): names the record of a process gone before /proc showed it. */
+  ref: string;
 }
 
 export interface ProcessStats {
@@ -75,6 +95,10 @@ export interface ProcessStats {
   untracked: number;
   /** Processes whose start was reported only after exec grace. */
   deferred: number;
+  /** Exec notices taken (noteExecs); of them, those that made a start record, and those the scan had already reported. */
+  execNotices: number;
+  execStarts: number;
+  execDuplicates: number;
   /**
    * Tasks the kernel forked since the baseline (/proc/stat `processes`, threads included), as of
    * the last interval: set beside `starts` it bounds how many processes came and went unseen.
@@ -122,6 +146,10 @@ interface Tracked {
   exe?: string | null;
   cmdline?: string[] | null;
   session?: Session;
+  /** When exe and cmdline were last read (clock ms): an exec notice older than this is already reflected. */
+  seenAt: number;
+  /** Names the records of a process known from an exec notice only (no start ticks). */
+  ref?: string;
 }
 
 /** One read of a process's files. */
@@ -142,6 +170,15 @@ interface PendingRecord {
 
 const SSHD_SESSION = /^(?:sshd|sshd-session): ([^\s@\[\]]+)@(\S+)/;
 const MAX_DEFERRED = 1000;
+/**
+ * A start time from /proc (boot time in whole seconds + ticks) is never later than the real
+ * fork, which is never later than the exec: a table entry that started later than an exec
+ * notice by more than this is a newer process on a reused pid.
+ */
+const SAME_PROCESS_SLACK_MS = 100;
+/** Processes gone (or known from notices only) remembered for ancestry and dedup. */
+const MAX_GHOSTS = 512;
+const GHOST_TTL_MS = 60_000;
 
 export class ProcessCollector {
   readonly fs: ProcFs;
@@ -166,7 +203,12 @@ export class ProcessCollector {
   #nextIntervalAt = 0;
   #chain: Promise<void> = Promise.resolve();
   #pendingBatches = 0;
-  #s: Omit<ProcessStats, "tracked"> = { scans: 0, intervals: 0, starts: 0, samples: 0, exits: 0, missed: 0, dropped: 0, untracked: 0, deferred: 0, forks: 0, errors: 0, lastScanMs: 0, lastIntervalMs: 0 };
+  /** Gone processes by pid (kept once exec notices arrive): their exec notices are duplicates, their children name them as parent. */
+  #ghosts = new Map<number, { t: Tracked; at: number }>();
+  #ghostsOn = false;
+  #noticeSec = 0;
+  #noticeBudget = 0;
+  #s: Omit<ProcessStats, "tracked"> = { scans: 0, intervals: 0, starts: 0, samples: 0, exits: 0, missed: 0, dropped: 0, untracked: 0, deferred: 0, execNotices: 0, execStarts: 0, execDuplicates: 0, forks: 0, errors: 0, lastScanMs: 0, lastIntervalMs: 0 };
 
   constructor(o: ProcessCollectorOptions) {
     this.#o = o;
@@ -236,6 +278,110 @@ export class ProcessCollector {
     await this.#sweep(true);
   }
 
+  /**
+   * Execs a faster source saw (auditd, audit-exec.ts), for processes the scan may miss. The
+   * collector stays the one producer of process records: an exec the scan already reported
+   * (same pid, started no later than the exec, same executable and arguments) is dropped; a
+   * missed one becomes a start record with parent and ancestors from this table; a process that
+   * still runs is tracked from here on, so no scan reports it again.
+   */
+  async noteExecs(execs: readonly ExecNotice[]): Promise<void> {
+    if (!this.#started) return; // before the baseline every process counts as already running
+    this.#ghostsOn = true;
+    const batch: PendingRecord[] = [];
+    for (const e of execs) {
+      try {
+        this.#noteExec(e, batch);
+      } catch (err) {
+        this.#s.errors++;
+        this.#o.onError?.(err);
+      }
+    }
+    if (batch.length) await this.#deliver(batch);
+  }
+
+  #noteExec(e: ExecNotice, batch: PendingRecord[]): void {
+    this.#s.execNotices++;
+    const now = this.#clock.now();
+    // bounded like the scan: a fork storm costs counted drops, not unbounded work
+    const sec = Math.floor(now / 1000);
+    if (sec !== this.#noticeSec) {
+      this.#noticeSec = sec;
+      this.#noticeBudget = this.#o.maxExecNoticesPerSec ?? 2000;
+    }
+    if (this.#noticeBudget-- <= 0) {
+      this.#s.dropped++;
+      return;
+    }
+    const same = (t: Tracked | undefined) => (t && t.start <= e.ts + SAME_PROCESS_SLACK_MS ? t : undefined);
+    let t = same(this.#known.get(e.pid));
+    let alive = t !== undefined;
+    if (!t && !this.#known.has(e.pid) && this.#known.size < this.#maxTracked) {
+      // not seen by a scan yet: if it still runs, track it now
+      const st = this.fs.stat(e.pid);
+      if (st && !isKernelThread(st) && startTimeMs(this.#btime, st.startTicks) <= e.ts + SAME_PROCESS_SLACK_MS) {
+        t = this.#track(st, now, this.#gen);
+        t.seenAt = -Infinity;
+        alive = true;
+      }
+    }
+    t ??= same(this.#ghosts.get(e.pid)?.t);
+    if (!t) {
+      // gone before any scan saw it: known from the notice alone
+      t = {
+        pid: e.pid, ppid: e.ppid, startTicks: -1, start: e.ts, comm: "", kernel: false, ticks: 0, at: now, gen: 0,
+        reported: false, isNew: false, execs: 0, seenAt: -Infinity, ref: e.ref.replace(/[^A-Za-z0-9.]/g, "").slice(0, 40),
+      };
+      this.#ghost(t, now);
+    }
+    if (t.kernel) return;
+    const exe = e.exe ?? null;
+    const wasDeferred = alive && this.#deferred.delete(t.pid);
+    let update = true;
+    if (!wasDeferred) {
+      if (e.ts < t.seenAt) {
+        // read after this exec: the table's view is as new. Same executable: the scan reported
+        // this exec (its title may have changed since); another one: an exec in between
+        if (t.exe === exe || !t.reported) {
+          this.#s.execDuplicates++;
+          return;
+        }
+        update = false;
+      } else if (t.exe === exe && sameArgs(t.cmdline, e.args, e.truncated)) {
+        this.#s.execDuplicates++; // the scan read it just after the exec
+        return;
+      }
+    }
+    if (t.reported) t.execs++;
+    const comm = (e.comm ?? exe?.slice(exe.lastIndexOf("/") + 1) ?? t.comm).slice(0, 256);
+    if (update) {
+      t.exe = exe;
+      t.cmdline = e.args;
+      t.comm = comm;
+      t.ppid = e.ppid;
+      t.seenAt = e.ts;
+    }
+    const stat: ProcStat = { pid: e.pid, comm, state: "R", ppid: e.ppid, flags: 0, utime: 0, stime: 0, startTicks: t.startTicks, rssPages: 0, threads: 1 };
+    const snap: Snapshot = { stat, exe, cmdline: e.args, status: { ruid: e.uid ?? null, euid: e.uid ?? null, vmRssKb: null }, cwd: e.cwd ?? null };
+    const p = this.#record(t, snap, "start", t.reported ? e.ts : t.start);
+    // a process gone (or exec'd again) no longer shows this executable under /proc/PID/exe
+    if (!(alive && update)) p.hash = exe && this.hashes && !exe.endsWith(" (deleted)") ? this.hashes.hash(exe) : undefined;
+    batch.push(p);
+    t.reported = true;
+    this.#s.starts++;
+    this.#s.execStarts++;
+  }
+
+  /** Remembers a process that is gone or known from a notice only, for a while and a bounded number. */
+  #ghost(t: Tracked, now: number): void {
+    this.#ghosts.delete(t.pid);
+    this.#ghosts.set(t.pid, { t, at: now });
+    for (const [pid, g] of this.#ghosts) {
+      if (this.#ghosts.size <= MAX_GHOSTS && now - g.at < GHOST_TTL_MS) break;
+      this.#ghosts.delete(pid);
+    }
+  }
+
   #schedule(ms: number): void {
     if (!this.#running) return;
     this.#timer = setTimeout(() => {
@@ -261,7 +407,7 @@ export class ProcessCollector {
     const t: Tracked = {
       pid: st.pid, ppid: st.ppid, startTicks: st.startTicks, start: startTimeMs(this.#btime, st.startTicks),
       comm: st.comm, kernel: isKernelThread(st), ticks: st.utime + st.stime, at: now, gen,
-      reported: false, isNew: true, execs: 0,
+      reported: false, isNew: true, execs: 0, seenAt: now,
     };
     this.#known.set(st.pid, t);
     return t;
@@ -355,6 +501,7 @@ export class ProcessCollector {
       }
       this.#s.deferred++;
       t.comm = snap.stat.comm;
+      t.seenAt = now;
       starts.push({ t, snap });
     }
     for (const f of fresh) {
@@ -419,6 +566,7 @@ export class ProcessCollector {
           t.execs++;
           t.exe = snap.exe;
           t.cmdline = snap.cmdline;
+          t.seenAt = now;
           batch.push(this.#record(t, snap, "start", now));
           t.reported = true;
           this.#s.starts++;
@@ -433,6 +581,7 @@ export class ProcessCollector {
 
   #gone(t: Tracked, now: number, batch: PendingRecord[]): void {
     this.#known.delete(t.pid);
+    if (this.#ghostsOn && !t.kernel) this.#ghost(t, now);
     // a fork that ended during its exec grace: what it ran is unknown
     if (this.#deferred.delete(t.pid)) this.#s.missed++;
     if (!t.reported) return;
@@ -462,7 +611,7 @@ export class ProcessCollector {
 
   #id(t: Tracked, action: string): string {
     const suffix = action === "start" ? (t.execs ? `start${t.execs}` : "start") : action === "exit" ? "exit" : `sample${++this.#seq}.${this.#clock.now()}`;
-    return `proc-${this.#boot}-${t.pid}-${t.startTicks}-${suffix}`.slice(0, 128);
+    return `proc-${this.#boot}-${t.pid}-${t.ref ?? t.startTicks}-${suffix}`.slice(0, 128);
   }
 
   #record(t: Tracked, snap: Snapshot, action: "start" | "sample", ts: number): PendingRecord {
@@ -509,10 +658,12 @@ export class ProcessCollector {
   #ancestors(t: Tracked): Tracked[] {
     const out: Tracked[] = [];
     const max = this.#o.maxAncestors ?? 8;
-    let p = this.#known.get(t.ppid);
+    // a parent gone already (a short-lived shell) is still named while it is remembered
+    const get = (pid: number) => this.#known.get(pid) ?? this.#ghosts.get(pid)?.t;
+    let p = get(t.ppid);
     while (p && out.length < max && p.pid !== t.pid && !out.includes(p)) {
       out.push(p);
-      p = p.ppid > 0 ? this.#known.get(p.ppid) : undefined;
+      p = p.ppid > 0 ? get(p.ppid) : undefined;
     }
     return out;
   }
@@ -616,4 +767,12 @@ export class ProcessCollector {
 
 function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
+
+/** Same command line; against a notice's cut arguments, a prefix (less a possibly split last character). */
+function sameArgs(table: string[] | null | undefined, notice: string[], truncated?: boolean): boolean {
+  if (!table) return false;
+  const a = table.join(" ");
+  const b = notice.join(" ");
+  return truncated ? a.startsWith(b.slice(0, Math.max(0, b.length - 2))) : a === b;
 }
