@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import type { Alert, Clock, IpPolicy, Store } from "../../core/index.ts";
 import type { IpPolicyService } from "../../response/index.ts";
@@ -64,3 +65,17 @@ export function policyDto(p: IpPolicy): z.infer<typeof policySchema> {
 
 /** ALR-8 block durations. */
 export const blockDuration = z.enum(["6h", "12h", "1d", "7d", "permanent"]);
+
+/**
+ * RSP-3: the server's own agent-channel address, when it is an IP one, so that an isolation
+ * keeps it open (the agent adds the address it is configured with in any case).
+ */
+export function agentChannelEndpoint(agentUrl: string): { addresses: string[]; port: number } | undefined {
+  try {
+    const u = new URL(agentUrl);
+    const host = u.hostname.replace(/^\[|\]$/g, "");
+    return isIP(host) && host !== "0.0.0.0" && host !== "::" ? { addresses: [host], port: Number(u.port || 443) } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,11 +1,10 @@
-import { isIP } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { UserError, ErrorCodes, type EventTask, type Store } from "../../core/index.ts";
 import { recommend, resolveEvent, resolveItemSchema, type RecommendDeps, type ResolveOptions } from "../../response/index.ts";
 import { principal, auditFor } from "../auth.ts";
-import { errorSchema, iso, type RouteDeps } from "./common.ts";
+import { agentChannelEndpoint, errorSchema, iso, type RouteDeps } from "./common.ts";
 
 const idParams = z.object({ id: z.string().max(100) });
 const riskSchema = z.object({
@@ -39,16 +38,7 @@ export async function eventResponseRoutes(root: FastifyInstance, deps: RouteDeps
     policies: deps.policies,
     intel: (kind, value) => deps.intel.lookupIndicator(kind === "hash" ? "sha256" : kind, value),
   };
-  // RSP-3: the server's own agent-channel address, when it is one, is kept open by an isolation too
-  const channel = (): ResolveOptions["channel"] => {
-    try {
-      const u = new URL(deps.agentUrl());
-      const host = u.hostname.replace(/^\[|\]$/g, "");
-      return isIP(host) && host !== "0.0.0.0" && host !== "::" ? { addresses: [host], port: Number(u.port || 443) } : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const channel = (): ResolveOptions["channel"] => agentChannelEndpoint(deps.agentUrl());
   const getEvent = async (s: Store, accountId: string, id: string) => {
     const e = await s.events.get(accountId, id);
     if (!e) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no event ${id}`);

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -6,7 +5,7 @@ import { UserError, ErrorCodes } from "../../core/index.ts";
 import { playbookTargetSchema, planPlaybook, runPlaybook, type PlaybookRunOptions } from "../../response/index.ts";
 import { loadPlaybooks, PLAYBOOKS_DIR } from "../../../content/playbooks.ts";
 import { principal, auditFor } from "../auth.ts";
-import { errorSchema, type RouteDeps } from "./common.ts";
+import { agentChannelEndpoint, errorSchema, type RouteDeps } from "./common.ts";
 
 const stepDto = z.object({ action: z.string(), name: z.string().optional(), params: z.record(z.string(), z.unknown()), when: z.record(z.string(), z.unknown()).optional(), continueOnError: z.boolean() });
 const playbookDto = z.object({ id: z.string(), name: z.string(), description: z.string(), target: z.string(), builtIn: z.boolean(), source: z.string(), steps: z.array(stepDto) });
@@ -39,16 +38,7 @@ export async function playbooksRoutes(root: FastifyInstance, deps: RouteDeps, di
     if (!pb) throw new UserError("not_found", ErrorCodes.NOT_FOUND, `no playbook ${id} (an invalid file is listed with its error by GET /api/v1/playbooks)`);
     return pb;
   };
-  // RSP-3: the server's own agent-channel address, when it is one, is kept open by isolate_host too
-  const channel = (): PlaybookRunOptions["channel"] => {
-    try {
-      const u = new URL(deps.agentUrl());
-      const host = u.hostname.replace(/^\[|\]$/g, "");
-      return isIP(host) && host !== "0.0.0.0" && host !== "::" ? { addresses: [host], port: Number(u.port || 443) } : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const channel = (): PlaybookRunOptions["channel"] => agentChannelEndpoint(deps.agentUrl());
   const options = (accountId: string, body: z.infer<typeof runBody>): PlaybookRunOptions => ({ accountId, assetIds: body.assetIds, target: body.target, validitySeconds: body.validitySeconds, channel: channel(), now: clock.now() });
 
   app.get("/api/v1/playbooks", {
