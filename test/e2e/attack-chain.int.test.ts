@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
 import { canRunNetns, inNs, ip, namespaceHost, tcpConnects, wire } from "./netns.ts";
+import { minerJob, poolScript } from "./stratum.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -66,36 +67,9 @@ const sshArgs = (from: string, password: string, user: string, host: string, cmd
 const guess = (from: string, host: string, user: string) => new Promise<void>((resolve) => spawn("ip", sshArgs(from, "wrong-password", user, host, "true"), { stdio: "ignore" }).on("exit", () => resolve()));
 const failures = (log: string, from: string) => readFileSync(log, "utf8").split("\n").filter((l) => l.includes("Failed password") && l.includes(` from ${from} port `)).length;
 
-/** A stratum pool that answers subscribe and authorize and writes down what it was asked. */
-const POOL_JS = (log: string) => `
-const fs = require("fs");
-require("net").createServer((s) => {
-  let buf = "";
-  s.on("error", () => {});
-  s.on("data", (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf("\\n")) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 1);
-      let m; try { m = JSON.parse(line); } catch { continue; }
-      fs.appendFileSync(${JSON.stringify(log)}, m.method + "\\n");
-      if (m.method === "mining.subscribe") s.write(JSON.stringify({ id: m.id, result: [[["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"]], "08000002", 4], error: null }) + "\\n");
-      if (m.method === "mining.authorize") s.write(JSON.stringify({ id: m.id, result: true, error: null }) + "\\n");
-    }
-  });
-}).listen(3333, ${JSON.stringify(POOL)});
-`;
 
 /** The miner's job: a stratum session with the pool, then a core kept busy. */
-const JOB = [
-  `exec 3<>/dev/tcp/${POOL}/3333`,
-  `printf '%s\\n' '{"id":1,"method":"mining.subscribe","params":["hostward-test-miner/1.0"]}' >&3`,
-  "read -r -u 3 reply",
-  `printf '%s\\n' '{"id":2,"method":"mining.authorize","params":["44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A","x"]}' >&3`,
-  "read -r -u 3 reply",
-  "while :; do :; done",
-  "",
-].join("\n");
+const JOB = minerJob(POOL);
 
 /** The attacker's web server: the "miner" (bash's bytes) and its job, each after a second (a slow link: the agent samples /proc every 250 ms). */
 const WEB_JS = (job: string) => `
@@ -168,7 +142,7 @@ test("issue #9: brute force, logon, download, a miner with its pool, a second as
   assert.equal(spawnSync("chpasswd", [], { input: `${USER}:${password}\n` }).status, 0);
   const poolLog = join(tmp.dir, "pool.log");
   writeFileSync(poolLog, "");
-  for (const js of [POOL_JS(poolLog), WEB_JS(JOB)]) procs.push(spawn("ip", ["netns", "exec", ATK, process.execPath, "-e", js], { stdio: "ignore", detached: true }));
+  for (const js of [poolScript(poolLog, POOL), WEB_JS(JOB)]) procs.push(spawn("ip", ["netns", "exec", ATK, process.execPath, "-e", js], { stdio: "ignore", detached: true }));
 
   ({ server, adminToken } = await startServer({ dataDir: join(tmp.dir, "server"), overrides: { agentChannel: { host: c1.rootIp, port: 0 }, externalNets: [`${LAN}.0/24`] } }));
   assert.equal((await api("/api/v1/settings/defence", "PUT", { enabled: false })).status, 200);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { HostwardAgent } from "../../src/agent/index.ts";
 import { tempDir, startServer, enrolToken, waitFor, quietLog } from "../helpers.ts";
 import { canRunNetns, namespaceHost } from "./netns.ts";
+import { minerJob, poolScript } from "./stratum.ts";
 import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
@@ -39,32 +40,11 @@ after(async () => {
   tmp?.cleanup();
 });
 
-/** A stratum pool that answers subscribe and authorize, sends a job, and writes down what it was asked. */
-const POOL_JS = (log: string) => `
-const fs = require("fs");
-require("net").createServer((s) => {
-  let buf = "";
-  s.on("data", (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf("\\n")) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 1);
-      let m; try { m = JSON.parse(line); } catch { continue; }
-      fs.appendFileSync(${JSON.stringify(log)}, m.method + "\\n");
-      if (m.method === "mining.subscribe") s.write(JSON.stringify({ id: m.id, result: [[["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"]], "08000002", 4], error: null }) + "\\n");
-      if (m.method === "mining.authorize") {
-        s.write(JSON.stringify({ id: m.id, result: true, error: null }) + "\\n");
-        s.write(JSON.stringify({ id: null, method: "mining.notify", params: ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000", "01000000", "ffffffff", [], "00000002", "1c2ac4af", "504e86b9", false] }) + "\\n");
-      }
-    }
-  });
-}).listen(3333, ${JSON.stringify(POOL)});
-`;
 
 test("MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 a miner holding a stratum session and burning a core raises the mining, pool and sustained-CPU alerts, all in one event; virus removal kills it and quarantines the file", { skip: skip ?? false, timeout: 120_000 }, async (t) => {
   const poolLog = join(tmp.dir, "pool.log");
   writeFileSync(poolLog, "");
-  procs.push(spawn("ip", ["netns", "exec", poolHost.ns, process.execPath, "-e", POOL_JS(poolLog)], { stdio: "ignore", detached: true }));
+  procs.push(spawn("ip", ["netns", "exec", poolHost.ns, process.execPath, "-e", poolScript(poolLog, POOL, { notify: true })], { stdio: "ignore", detached: true }));
   let adminToken: string, agentUrl: string;
   ({ server, adminToken, agentUrl } = await startServer({ dataDir: join(tmp.dir, "server"), overrides: { externalNets: ["10.77.5.0/24"] } }));
   const api = async (url: string, method = "GET", payload?: object) => (await server.api.inject({ method: method as "GET", url, payload, headers: { authorization: `Bearer ${adminToken}` } })).json();
@@ -82,14 +62,7 @@ test("MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 a miner holding a stratum session and burnin
   try {
     await agent.start();
     await new Promise((r) => setTimeout(r, 300));
-    const script = [
-      `exec 3<>/dev/tcp/${POOL}/3333`,
-      `printf '%s\\n' '{"id":1,"method":"mining.subscribe","params":["hostward-test-miner/1.0"]}' >&3`,
-      "read -r -u 3 reply",
-      `printf '%s\\n' '{"id":2,"method":"mining.authorize","params":["44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A","x"]}' >&3`,
-      "read -r -u 3 reply",
-      "while :; do :; done",
-    ].join("; ");
+    const script = minerJob(POOL);
     const child = spawn(miner, ["-c", script, "minerd", "-o", `stratum+tcp://${POOL}:3333`, "-u", "44AFFq5kSiGBoZ4N", "--donate-level", "1"], { stdio: "ignore", detached: true });
     procs.push(child);
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
