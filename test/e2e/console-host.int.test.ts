@@ -2,11 +2,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
-import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
-import { browserSkip, ensureConsoleBuilt, launch, shot, watch } from "../browser.ts";
-import { hashPassword, type HostwardServer } from "../../src/server/index.ts";
-import type { Role } from "../../src/core/index.ts";
+import type { Browser } from "playwright-core";
+import { tempDir, startServer, waitFor } from "../helpers.ts";
+import { browserSkip, ensureConsoleBuilt, launch, shot } from "../browser.ts";
+import { addConsoleUser, agentSide, assertClean as clean, nav, signIn as signInAs, type AgentCred } from "../console-kit.ts";
+import type { HostwardServer } from "../../src/server/index.ts";
 
 /**
  * Host protection in a real browser: an asset's processes and connections, the PRC-4
@@ -16,7 +16,6 @@ import type { Role } from "../../src/core/index.ts";
  */
 const skip = browserSkip();
 const tmp = tempDir("hw-console-host-");
-const PASSWORD = "copper lantern orchard 5140";
 const EVIL = "e".repeat(64);
 const NGINX_SHA = "4f2a".repeat(16);
 const XSS = "<img src=x onerror=alert(1)>";
@@ -26,24 +25,13 @@ let server: HostwardServer;
 let base = "";
 let adminToken = "";
 let browser: Browser;
-let web: { agentId: string; secret: string };
-let db: { agentId: string; secret: string };
-let seq = 0;
+let web: AgentCred;
+let db: AgentCred;
+let agents: ReturnType<typeof agentSide>;
+const send = (records: object[], as: AgentCred = web) => agents.send(as, records);
+const signIn = (username: string) => signInAs(browser, base, username);
 let queriedAt = 0;
 
-async function addUser(username: string, role: Role): Promise<void> {
-  await server.store.users.insert({ id: `usr_${username}`, accountId: "default", username, passwordHash: await hashPassword(PASSWORD), role, createdAt: Date.now(), mustChangePassword: false, disabledAt: null });
-}
-async function enrol(hostname: string): Promise<{ agentId: string; secret: string }> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/enrol", payload: { token: await enrolToken(server), hostname, version: "1", os: "linux" } });
-  assert.equal(r.statusCode, 200, r.body);
-  return r.json();
-}
-async function send(records: object[], as = web): Promise<void> {
-  const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/telemetry", headers: { authorization: `Bearer ${as.agentId}.${as.secret}` }, payload: { records: records.map((x) => ({ id: `rec-${String(seq++).padStart(8, "0")}`, ...x })) } });
-  assert.equal(r.statusCode, 200, r.body);
-  assert.deepEqual(r.json().rejected, []);
-}
 async function api(path: string, method = "GET", payload?: object): Promise<{ status: number; body: any }> {
   const r = await server.api.inject({ method: method as "GET", url: path, payload, headers: { authorization: `Bearer ${adminToken}` } });
   return { status: r.statusCode, body: r.json() };
@@ -71,26 +59,6 @@ const conn = (o: { sport: number; dip: string; dport: number; direction: string;
 });
 
 /** Page errors and dialogs as the other console tests watch them, plus console errors. */
-async function signIn(username: string): Promise<{ ctx: BrowserContext; page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
-  const seen = watch(page);
-  await page.goto(base + "/");
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("whoami").waitFor();
-  const consoleErrors: string[] = [];
-  page.on("console", (m: ConsoleMessage) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  return { ctx, page, seen, consoleErrors };
-}
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
-async function clean(s: { page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }): Promise<void> {
-  assert.equal(await s.page.locator('img[src="x"]').count(), 0, "no attacker markup in the page");
-  assert.deepEqual(s.seen.dialogs, [], "no dialog opened (attacker text stays text)");
-  assert.deepEqual(s.seen.errors, []);
-  assert.deepEqual(s.consoleErrors, []);
-}
 
 before(async () => {
   if (skip) return;
@@ -99,10 +67,11 @@ before(async () => {
   const feed = join(tmp.dir, "ops-feed.csv");
   writeFileSync(feed, `type,value,category,note\nsha256,${EVIL},malicious,test malware\ndomain,c2.bad.example,c2,test c2\nip,5.9.99.99,c2,test c2 address\n`);
   ({ server, apiUrl: base, adminToken } = await startServer({ dataDir: join(tmp.dir, "s"), overrides: { intelPaths: [feed, join(tmp.dir, "gone-feed.csv")] } }));
-  await addUser("ops", "admin");
-  await addUser("watcher", "viewer");
-  web = await enrol("web-1");
-  db = await enrol("db-2");
+  await addConsoleUser(server, "ops", "admin");
+  await addConsoleUser(server, "watcher", "viewer");
+  agents = agentSide(server);
+  web = await agents.enrol("web-1");
+  db = await agents.enrol("db-2");
 
   const systemd = { pid: 1, name: "systemd", executable: "/usr/lib/systemd/systemd" };
   // AGT-3: an ordinary web server and an ssh session

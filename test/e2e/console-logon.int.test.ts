@@ -1,12 +1,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { tempDir, startServer, enrolToken, waitFor } from "../helpers.ts";
-import { browserSkip, ensureConsoleBuilt, launch, shot, watch } from "../browser.ts";
-import { hashPassword, type HostwardServer } from "../../src/server/index.ts";
+import { browserSkip, ensureConsoleBuilt, launch, shot } from "../browser.ts";
+import { addConsoleUser, assertClean as clean, nav, signIn as signInAs } from "../console-kit.ts";
+import type { HostwardServer } from "../../src/server/index.ts";
 import { StaticGeo } from "../../src/intel/index.ts";
-import type { Role } from "../../src/core/index.ts";
 
 /**
  * Logon intelligence in a real browser: logon settings (approvals, auto-update, learned
@@ -15,7 +15,6 @@ import type { Role } from "../../src/core/index.ts";
  */
 const skip = browserSkip();
 const tmp = tempDir("hw-console-logon-");
-const PASSWORD = "cobalt harbour lantern 4821";
 const H = 3_600_000;
 // Public addresses placed on the map by the test itself (no traffic is sent to them).
 const GEO = new StaticGeo([
@@ -32,9 +31,6 @@ let web: { agentId: string; secret: string };
 let seq = 0;
 const t0 = Date.now() - 30 * H;
 
-async function addUser(username: string, role: Role): Promise<void> {
-  await server.store.users.insert({ id: `usr_${username}`, accountId: "default", username, passwordHash: await hashPassword(PASSWORD), role, createdAt: Date.now(), mustChangePassword: false, disabledAt: null });
-}
 
 async function send(records: object[]): Promise<void> {
   const r = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/telemetry", headers: { authorization: `Bearer ${web.agentId}.${web.secret}` }, payload: { records } });
@@ -45,39 +41,21 @@ const nextId = () => `rec-${String(seq++).padStart(8, "0")}`;
 const logon = (ip: string, user: string, at: number, reason = "password") => ({ id: nextId(), kind: "logon", ts: at, service: "ssh", event: { outcome: "success", reason }, source: { ip }, user: { name: user } });
 const baseline = (at: number, trigger: string, findings: object[]) => ({ id: nextId(), kind: "baseline", ts: at, check: "weak_password", trigger, checked: 4, findings, skipped: [{ subject: "legacy", reason: "unsupported hash scheme (bcrypt-a)" }], durationMs: 1400 });
 
+/** A refused POST's 400 is expected in the console log (the form shows the API's message). */
+const signIn = (username: string) => signInAs(browser, base, username, { ignoreConsole: /status of 400/ });
+
 async function api(path: string, method = "GET", payload?: object): Promise<{ status: number; body: any }> {
   const r = await server.api.inject({ method: method as "GET", url: path, payload, headers: { authorization: `Bearer ${adminToken}` } });
   return { status: r.statusCode, body: r.json() };
 }
 
-/** Page errors and dialogs as the other console tests watch them, plus console errors (a refused POST's 400 is expected). */
-async function signIn(username: string): Promise<{ ctx: BrowserContext; page: Page; seen: ReturnType<typeof watch>; consoleErrors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
-  const seen = watch(page);
-  await page.goto(base + "/");
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("whoami").waitFor();
-  // from here on (before it, the signed-out /api/v1/me answers 401 by design)
-  const consoleErrors: string[] = [];
-  page.on("console", (m: ConsoleMessage) => { if (m.type() === "error" && !/status of 400/.test(m.text())) consoleErrors.push(m.text()); });
-  return { ctx, page, seen, consoleErrors };
-}
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
-function clean(s: { seen: ReturnType<typeof watch>; consoleErrors: string[] }): void {
-  assert.deepEqual(s.seen.dialogs, [], "no dialog opened (attacker text stays text)");
-  assert.deepEqual(s.seen.errors, []);
-  assert.deepEqual(s.consoleErrors, []);
-}
 
 before(async () => {
   if (skip) return;
   ensureConsoleBuilt();
   ({ server, apiUrl: base, adminToken } = await startServer({ dataDir: join(tmp.dir, "s"), geo: GEO }));
-  await addUser("ops", "admin");
-  await addUser("watcher", "viewer");
+  await addConsoleUser(server, "ops", "admin");
+  await addConsoleUser(server, "watcher", "viewer");
   const en = await server.agentChannel.inject({ method: "POST", url: "/agent/v1/enrol", payload: { token: await enrolToken(server), hostname: "web-1", version: "1", os: "linux" } });
   assert.equal(en.statusCode, 200, en.body);
   web = en.json();
@@ -200,7 +178,7 @@ test("LOG-6 LOG-2 LOG-4 logon settings: approve through the form (a refused valu
   await mv.getByTestId("withdraw-location-confirm").click();
   await waitFor("Mountain View withdrawn", async () => (await learned.getByTestId("learned-row").count()) === 1);
   assert.deepEqual((await api("/api/v1/logon/locations")).body.items.map((l: { label: string }) => l.label), ["London, England, GB"]);
-  clean(s);
+  await clean(s);
   await s.ctx.close();
 });
 
@@ -249,7 +227,7 @@ test("BF-1 detection thresholds: change count and window (shown as 10m / 6h), pe
   assert.deepEqual([rule.threshold.count, rule.threshold.window, rule.overridden], [5, 600_000, false]);
   await slow.getByRole("button", { name: "Reset to default" }).click();
   await waitFor("slow on again", async () => (await slow.getByRole("switch").getAttribute("aria-checked")) === "true");
-  clean(s);
+  await clean(s);
   await s.ctx.close();
 });
 
@@ -292,7 +270,7 @@ test("LOG-1 LOG-2 LOG-8 the unusual-logon alert says which factor fired, where t
   const reasons = page.getByTestId("alert-drawer").getByTestId("backdoor-reasons");
   await reasons.waitFor();
   assert.match(await reasons.innerText(), /"toor" has uid 0 \(superuser\) but is not root/);
-  clean(s);
+  await clean(s);
   await s.ctx.close();
 });
 
@@ -334,7 +312,7 @@ test("AGT-7 BF-5 an asset's accounts show the backdoor flag and the weak passwor
   await waitFor("bob's flag cleared", async () => (await drawer.getByTestId("account-bob").getByTestId("flag-weak").count()) === 0, 10_000);
   await drawer.getByRole("button", { name: "Close" }).click();
   await page.getByTestId("weak-count").getByText("none found").waitFor();
-  clean(s);
+  await clean(s);
   await s.ctx.close();
 });
 
@@ -349,6 +327,6 @@ test("LOG-6 a viewer reads logon settings but cannot change them", { skip: skip 
   assert.equal(await page.getByTestId("withdraw-location").count(), 0);
   assert.equal(await page.getByRole("switch").count(), 0);
   await page.getByText("Only admins can change these").waitFor();
-  clean(s);
+  await clean(s);
   await s.ctx.close();
 });
