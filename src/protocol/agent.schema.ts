@@ -43,6 +43,16 @@ export const killProcessAction = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   }).strict(),
 });
+/**
+ * kill_process answers that mean the process no longer runs — the goal is met though nothing
+ * was killed. The agent words its result with these and the server (EVT-7 tasks) reads them,
+ * so the two cannot drift apart.
+ */
+export const killNotRunning = {
+  gone: (pid: number): string => `pid ${pid} already gone`,
+  reused: (pid: number, detail: string): string => `pid ${pid} is now another process (${detail})`,
+  test: (result: string): boolean => /^pid \d+ (?:already gone|is now another process)/.test(result),
+};
 /** MIN-5 / RSP-2: move a file into the agent's encrypted quarantine vault, if it still has this hash. */
 export const quarantineFileAction = z.object({
   id: z.string(),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { newId, normalizeIp, parseDuration, UserError, ErrorCodes, type Agent, type AgentAction, type Alert, type EntityKind, type EventEntity, type EventTask, type EventTaskAction, type IntelMatch, type SecurityEvent, type Store } from "../core/index.ts";
 import { alertEntities, eventAlerts, markEventFailed, markEventHandled, markEventHandling } from "../alerting/index.ts";
-import { lockAccountAction } from "../protocol/index.ts";
+import { killNotRunning, lockAccountAction } from "../protocol/index.ts";
 import { queueAgentAction } from "./agent-actions.ts";
 import type { IpPolicyService } from "./ip-policy-service.ts";
 import { assessEntity, defaultBlockValidity, type EntityFacts, type EntityRisk } from "./risk.ts";
@@ -362,9 +362,6 @@ function handledHow(tasks: EventTask[]): string {
   return text.length > 480 ? `${text.slice(0, 479)}…` : text;
 }
 
-/** The agent's kill_process answers that mean the process is not running (src/agent/collectors/processes.ts). */
-const KILL_GONE = /^pid \d+ (?:already gone|is now another process)/;
-
 /**
  * EVT-7: an agent reported an action's result. The tasks it carries out are finished, the
  * result goes to the event's activity log, and the event moves on when the task belongs to its
@@ -377,7 +374,7 @@ export async function onEventTaskResult(tx: Store, a: AgentAction, now: number):
     if (t.status !== "queued") continue;
     // a kill's aim is that the process no longer runs: gone already (its parent shell ended with the
     // miner it ran) or its pid reused by another process both reach it — neither is killed, nothing failed
-    const gone = t.action === "kill" && a.status === "failed" && KILL_GONE.test(a.result ?? "");
+    const gone = t.action === "kill" && a.status === "failed" && killNotRunning.test(a.result ?? "");
     const done: EventTask = { ...t, status: gone ? "succeeded" : a.status, result: gone ? `not running any more: ${a.result}` : a.result, finishedAt: now };
     await tx.eventTasks.update(done);
     const e = await tx.events.get(t.accountId, t.eventId);

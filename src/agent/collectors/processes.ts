@@ -10,7 +10,7 @@
  * error; where auditd logs execs, noteExecs (fed by audit-exec.ts) reports those too.
  */
 import { systemClock, type Clock } from "../../core/index.ts";
-import type { ProcessRecord } from "../../protocol/index.ts";
+import { killNotRunning, type ProcessRecord } from "../../protocol/index.ts";
 import { inboundPeerOf } from "./connections.ts";
 import { ExeHashCache } from "./exe-hash-cache.ts";
 import { isKernelThread, MS_PER_TICK, ProcFs, startTimeMs, UserNames, type ProcStat, type ProcStatus } from "./proc-fs.ts";
@@ -725,12 +725,12 @@ export class ProcessCollector {
     if (pid === parentPid) return { ok: false, message: `refused: pid ${pid} is the agent's parent` };
     const check = (): { ok: true; st: ProcStat } | { ok: false; message: string } => {
       const st = this.fs.stat(pid);
-      if (!st || st.state === "Z" || st.state === "X") return { ok: false, message: `pid ${pid} already gone` };
+      if (!st || st.state === "Z" || st.state === "X") return { ok: false, message: killNotRunning.gone(pid) };
       if (isKernelThread(st)) return { ok: false, message: `refused: pid ${pid} (${st.comm}) is a kernel thread` };
       if (this.fs.exe(pid) === null) return { ok: false, message: `refused: pid ${pid} (${st.comm}) has no executable to check (a kernel thread, or unreadable)` };
       const actual = startTimeMs(this.#btime, st.startTicks);
       if (Math.abs(actual - start) > 10) {
-        return { ok: false, message: `pid ${pid} is now another process (${st.comm}, started ${iso(actual)}; expected one started ${iso(start)})` };
+        return { ok: false, message: killNotRunning.reused(pid, `${st.comm}, started ${iso(actual)}; expected one started ${iso(start)}`) };
       }
       return { ok: true, st };
     };
@@ -752,7 +752,7 @@ export class ProcessCollector {
       (this.#o.signal ?? ((p, s) => process.kill(p, s)))(pid, "SIGKILL");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ESRCH") return { ok: false, message: `pid ${pid} already gone` };
+      if (code === "ESRCH") return { ok: false, message: killNotRunning.gone(pid) };
       return { ok: false, message: `could not kill ${what}: ${code ?? String(err)}` };
     }
     const deadline = Date.now() + (this.#o.killConfirmMs ?? 1000);
