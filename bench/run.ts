@@ -8,7 +8,7 @@
  *          --skip-time-to-block, --skip-alerts (the alert store benchmark, bench/alerts.ts: ~10 min),
  *          --skip-webshell (the web-shell engine beside yara 4, bench/webshell.ts: ~1 min),
  *          --skip-agent (the agent's CPU and RSS, bench/agent-process.ts: ~2 min),
- *          --only webshell,agent (run just those sections and splice them into the existing
+ *          --only webshell,agent,time-to-block,alerts (run just those sections and splice them into the existing
  *          REPORT.md, keeping the other sections as they were last measured).
  */
 import { spawnSync } from "node:child_process";
@@ -629,15 +629,17 @@ export function spliceSection(md: string, prefix: string, section: string): stri
 /** `--only webshell,agent`: measure just those and splice their sections into REPORT.md. */
 function runOnly(which: string[]): void {
   let md = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Benchmarks\n";
-  const parts: Record<string, { script: string; prefix: string; render: () => string }> = {
+  const parts: Record<string, { script: string; args?: string[]; prefix: string; render: () => string }> = {
     webshell: { script: "webshell.ts", prefix: "Web-shell engine", render: webshellSection },
     agent: { script: "agent-process.ts", prefix: "Agent load", render: agentSection },
+    "time-to-block": { script: "time-to-block.ts", args: ["200"], prefix: "Time to block", render: timeToBlockSection },
+    alerts: { script: "alerts.ts", prefix: "Alert store", render: alertStoreSection },
   };
   for (const w of which) {
     const p = parts[w];
-    if (!p) throw new Error(`--only: unknown section ${w} (webshell, agent)`);
+    if (!p) throw new Error(`--only: unknown section ${w} (${Object.keys(parts).join(", ")})`);
     log(`${w}: node bench/${p.script}`);
-    const r = spawnSync(process.execPath, [join(ROOT, "bench", p.script)], { stdio: ["ignore", "ignore", "inherit"] });
+    const r = spawnSync(process.execPath, [join(ROOT, "bench", p.script), ...(p.args ?? [])], { stdio: ["ignore", "ignore", "inherit"] });
     if (r.status !== 0) log(`${w} failed (exit ${r.status})`);
     md = spliceSection(md, p.prefix, p.render());
   }
