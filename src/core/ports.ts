@@ -348,6 +348,49 @@ export interface EventQuery {
   offset: number;
 }
 
+/** Issue 10: a lease one worker of a cluster holds at a time (jobs, bus partitions). */
+export interface Lease {
+  name: string;
+  holder: string;
+  /** Grows each time the lease changes hands (fencing). */
+  epoch: number;
+  expiresAt: number;
+}
+
+/** Issue 10: a server worker as the others see it (heartbeats). */
+export interface WorkerInfo {
+  id: string;
+  startedAt: number;
+  seenAt: number;
+  info: Record<string, unknown>;
+}
+
+/** Issue 10: what the workers of a cluster agree on — leases, processed bus messages, who is alive. */
+export interface CoordinationStore {
+  /** Takes the lease when it is free, expired or already `holder`'s (then renews it); null while another holds it. */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<Lease | null>;
+  /** Gives the lease up at once (true when `holder` had it). */
+  releaseLease(name: string, holder: string): Promise<boolean>;
+  /**
+   * In a transaction, before its commit: does `holder` still hold the lease at `epoch`? On
+   * PostgreSQL the lease row stays locked until the commit, so no other worker takes it meanwhile.
+   */
+  holdsLease(name: string, holder: string, epoch: number): Promise<boolean>;
+  /** Leases whose names start with `prefix`. */
+  leases(prefix: string): Promise<Lease[]>;
+  heartbeat(w: WorkerInfo): Promise<void>;
+  /** Workers seen at or after `seenSince`, oldest start first. */
+  workers(seenSince: number): Promise<WorkerInfo[]>;
+  removeWorker(id: string): Promise<void>;
+  /**
+   * Marks bus messages processed by a consumer, in the transaction that commits their results;
+   * returns the keys not marked before (a redelivered message's key is not among them).
+   */
+  markProcessed(consumer: string, keys: string[], now: number): Promise<Set<string>>;
+  /** Forgets marks older than `before` (the bus's duplicate horizon is far shorter). */
+  purgeProcessed(before: number): Promise<number>;
+}
+
 export interface Store {
   readonly agents: AgentStore;
   readonly enrolTokens: EnrolTokenStore;
@@ -374,6 +417,7 @@ export interface Store {
   readonly quarantine: QuarantineStore;
   readonly events: EventStore;
   readonly eventTasks: EventTaskStore;
+  readonly coordination: CoordinationStore;
   /** Runs fn atomically: all or nothing. Nested calls join the outer transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

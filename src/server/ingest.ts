@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
+import { OperationalError, ErrorCodes, type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
 import { applyDetection, applyWhitelists, isWhitelisted, transition, EventCorrelator, type HostIntel, type LogonIntel } from "../alerting/index.ts";
@@ -8,6 +8,7 @@ import { loadAttack } from "../../content/attack.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
 import { applyVaultRecord, proactiveDefenceOn, queueAgentAction, type IpPolicyService } from "../response/index.ts";
 import type { Metrics } from "./metrics.ts";
+import { rulesForStage, type Stage } from "./cluster/stages.ts";
 
 export interface IngestDeps {
   store: Store;
@@ -31,14 +32,50 @@ export interface IngestDeps {
   externalNets?: string[];
 }
 
+/** Issue 10: one telemetry record taken from the bus. */
+export interface BusRecord {
+  accountId: string;
+  record: StoredRecord;
+}
+
+/** Issue 10: a bus partition a worker holds: its stage, its lease (fencing) and its offset's name. */
+export interface BusSlot {
+  /** e.g. `asset.3`: the lease is `bus.<key>`; the account stage marks processed messages under it. */
+  key: string;
+  stage: Exclude<Stage, "all">;
+  /** Which assets' and accounts' records belong to the slot (to rebuild its state from the store). */
+  owns(accountId: string, agentId: string): boolean;
+  lease: { name: string; holder: string; epoch: number };
+}
+
+/** The partition's lease went to another worker: nothing of the batch was committed. */
+export class LeaseLostError extends OperationalError {
+  constructor(lease: string) {
+    super(ErrorCodes.INTERNAL, `lease ${lease} is held by another worker now`);
+  }
+}
+
+/** A record's bus message id (Nats-Msg-Id): record ids are unique per agent. */
+export const busKey = (r: { agentId: string; id: string }): string => `${r.agentId}:${r.id}`;
+
+/** Standalone: one engine per account, every rule. */
+const STANDALONE = "";
+
 /**
  * Telemetry ingest (AGT-9): validate each record, store the new ones (unique per agent
  * and record id), detect, and store the alerts and blocks — all in one transaction, so
  * an acknowledged batch is stored with its consequences or not at all.
+ *
+ * Standalone, `ingest` does it all as a batch arrives. In a cluster (issue 10) a batch is
+ * validated (`validate`) and published to the bus; the worker holding the records' partition
+ * then runs `processBus`, in one transaction fenced by its lease and made idempotent by the
+ * partition's offset, and acknowledges the bus only after the commit.
  */
 export class IngestService {
-  /** One engine per account: BF-1 thresholds are configurable per account. */
-  #engines = new Map<string, DetectionEngine>();
+  /** Engines by slot (STANDALONE or a bus partition) and account: BF-1 thresholds are configurable per account. */
+  #engines = new Map<string, Map<string, { engine: DetectionEngine; emit: Set<string> | null }>>();
+  /** Cluster slots held, for `reloadAccount`. */
+  #slots = new Map<string, BusSlot>();
   #deps: IngestDeps;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #events: EventCorrelator;
@@ -59,23 +96,29 @@ export class IngestService {
     return o ? applyRuleOverrides(this.#deps.rules, o) : this.#deps.rules;
   }
 
-  async #engineFor(accountId: string): Promise<DetectionEngine> {
-    let e = this.#engines.get(accountId);
+  async #engineFor(slot: string, stage: Stage, accountId: string): Promise<{ engine: DetectionEngine; emit: Set<string> | null }> {
+    let bySlot = this.#engines.get(slot);
+    if (!bySlot) this.#engines.set(slot, (bySlot = new Map()));
+    let e = bySlot.get(accountId);
     if (!e) {
-      e = new DetectionEngine(await this.rulesFor(accountId));
-      this.#engines.set(accountId, e);
+      const sr = rulesForStage(await this.rulesFor(accountId), stage);
+      e = { engine: new DetectionEngine(sr.rules), emit: sr.emit };
+      bySlot.set(accountId, e);
     }
     return e;
   }
 
   /**
-   * Rebuilds the detection state from stored records: every account's (after a restart or a
-   * failed write), or one account's (its rule settings changed).
+   * Rebuilds detection state from stored records: every account's of a slot (after a restart,
+   * a failed write, or a partition taken over), or one account's (its rule settings changed).
    */
-  async warm(onlyAccount?: string): Promise<number> {
+  async warm(onlyAccount?: string, slot: BusSlot | null = null): Promise<number> {
     const { store, clock } = this.#deps;
-    if (onlyAccount === undefined) this.#engines.clear();
-    else this.#engines.delete(onlyAccount);
+    const key = slot?.key ?? STANDALONE;
+    const stage: Stage = slot?.stage ?? "all";
+    const engines = this.#engines.get(key);
+    if (onlyAccount === undefined) this.#engines.delete(key);
+    else engines?.delete(onlyAccount);
     const lookback = new DetectionEngine(this.#deps.rules).lookback;
     const accountOf = new Map<string, string | null>();
     let n = 0;
@@ -87,29 +130,43 @@ export class IngestService {
         accountOf.set(r.agentId, acct);
       }
       if (acct === null || (onlyAccount !== undefined && acct !== onlyAccount)) continue;
-      (await this.#engineFor(acct)).process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
+      if (slot && !slot.owns(acct, r.agentId)) continue;
+      (await this.#engineFor(key, stage, acct)).engine.process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
       n++;
     }
     return n;
   }
 
-  /** An account's rule settings changed: rebuild its engine only (state re-read from stored records). */
+  /** An account's rule settings changed: rebuild its engines only (state re-read from stored records). */
   reloadAccount(accountId: string): Promise<number> {
-    const run = this.#queue.then(() => this.warm(accountId));
+    const run = this.#queue.then(async () => {
+      let n = 0;
+      if (this.#engines.has(STANDALONE) || this.#slots.size === 0) n += await this.warm(accountId);
+      for (const slot of this.#slots.values()) n += await this.warm(accountId, slot);
+      return n;
+    });
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
-    // one batch at a time: the engine's state and the store must advance together
-    const run = this.#queue.then(() => this.#ingest(agent, records, dropped));
+  /** Issue 10: a bus partition this worker now holds — its state rebuilt from the store before its first record. */
+  takeSlot(slot: BusSlot): Promise<number> {
+    const run = this.#queue.then(() => {
+      this.#slots.set(slot.key, slot);
+      return this.warm(undefined, slot);
+    });
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  async #ingest(agent: Agent, raw: unknown[], dropped: number): Promise<BatchResult> {
-    const { store, clock, metrics } = this.#deps;
-    const now = clock.now();
+  /** Issue 10: a bus partition given up (or lost): its state is dropped. */
+  dropSlot(key: string): void {
+    this.#slots.delete(key);
+    this.#engines.delete(key);
+  }
+
+  /** AGT-9: the records to keep and the ones rejected, with why (a malformed record never costs the batch). */
+  validate(agent: Agent, raw: unknown[], now: number): { valid: StoredRecord[]; rejected: BatchResult["rejected"] } {
     const rejected: BatchResult["rejected"] = [];
     const valid: StoredRecord[] = [];
     raw.forEach((r, index) => {
@@ -122,20 +179,37 @@ export class IngestService {
         rejected.push({ index, id, error: `${issue.path.join(".") || "record"}: ${issue.message}` });
       }
     });
+    return { valid, rejected };
+  }
+
+  /** Counts what a batch brought (both profiles). */
+  countBatch(agent: Agent, r: { accepted: number; duplicates: number; rejected: BatchResult["rejected"] }, dropped: number): void {
+    const { metrics } = this.#deps;
+    metrics.inc("hostward_records_accepted_total", r.accepted);
+    metrics.inc("hostward_records_duplicate_total", r.duplicates);
+    metrics.inc("hostward_records_rejected_total", r.rejected.length);
+    metrics.inc("hostward_records_dropped_by_agents_total", dropped);
+    if (r.rejected.length) this.#deps.log.warn({ agent: agent.id, rejected: r.rejected.length, first: r.rejected[0] }, "malformed telemetry records rejected");
+  }
+
+  ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
+    // one batch at a time: the engine's state and the store must advance together
+    const run = this.#queue.then(() => this.#ingest(agent, records, dropped));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #ingest(agent: Agent, raw: unknown[], dropped: number): Promise<BatchResult> {
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    const { valid, rejected } = this.validate(agent, raw, now);
     const notifyAgents = new Set<string>();
     let fresh: StoredRecord[] = [];
     try {
-      const engine = await this.#engineFor(agent.accountId);
+      const { engine } = await this.#engineFor(STANDALONE, "all", agent.accountId);
       await store.transaction(async (tx) => {
         fresh = await tx.telemetry.insertNew(valid);
-        for (const r of fresh) {
-          let record = r.body as { kind: string; ts: number };
-          if (record.kind === "vault") await applyVaultRecord(tx, agent.accountId, agent.id, r.body as Parameters<typeof applyVaultRecord>[3], now);
-          if (this.#deps.intel) record = await this.#deps.intel.apply(tx, agent.accountId, agent.id, record, now);
-          if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(record);
-          const detections = engine.process({ assetId: agent.id, accountId: agent.accountId, record });
-          for (const d of detections) await this.#onDetection(tx, agent.accountId, d, now, notifyAgents);
-        }
+        for (const r of fresh) await this.#detect(tx, engine, null, agent.accountId, r, now, notifyAgents, true);
         await tx.agents.touch(agent.id, now);
         if (rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: rejected.length, dropped });
       });
@@ -144,13 +218,75 @@ export class IngestService {
       await this.warm().catch(() => {});
       throw e;
     }
-    metrics.inc("hostward_records_accepted_total", fresh.length);
-    metrics.inc("hostward_records_duplicate_total", valid.length - fresh.length);
-    metrics.inc("hostward_records_rejected_total", rejected.length);
-    metrics.inc("hostward_records_dropped_by_agents_total", dropped);
-    if (rejected.length) this.#deps.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0] }, "malformed telemetry records rejected");
+    this.#observeLatency(fresh, clock.now());
+    const result = { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
+    this.countBatch(agent, result, dropped);
     for (const a of notifyAgents) this.#deps.notify(a);
-    return { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
+    return result;
+  }
+
+  /**
+   * Issue 10: one batch of a bus partition, in one transaction: nothing is committed unless this
+   * worker still holds the partition's lease, and messages already processed (redelivered after a
+   * crash between commit and acknowledgement) are skipped. Resolves
+   * after the commit; the caller then acknowledges the bus.
+   */
+  processBus(slot: BusSlot, batch: BusRecord[]): Promise<{ processed: number; skipped: number }> {
+    const run = this.#queue.then(() => this.#processBus(slot, batch));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #processBus(slot: BusSlot, batch: BusRecord[]): Promise<{ processed: number; skipped: number }> {
+    const { store, clock } = this.#deps;
+    if (!this.#slots.has(slot.key) || batch.length === 0) return { processed: 0, skipped: batch.length };
+    const now = clock.now();
+    const notifyAgents = new Set<string>();
+    let done: StoredRecord[] = [];
+    try {
+      await store.transaction(async (tx) => {
+        if (!(await tx.coordination.holdsLease(slot.lease.name, slot.lease.holder, slot.lease.epoch))) throw new LeaseLostError(slot.lease.name);
+        const accountOf = new Map(batch.map((m) => [busKey(m.record), m.accountId]));
+        // redelivered messages (committed, not acknowledged before a crash) are skipped: the asset
+        // stage stores each record once per agent and id; the account stage marks what it processed
+        let records: StoredRecord[];
+        if (slot.stage === "asset") records = await tx.telemetry.insertNew(batch.map((m) => m.record));
+        else {
+          const fresh = await tx.coordination.markProcessed(slot.key, batch.map((m) => busKey(m.record)), now);
+          records = batch.map((m) => m.record).filter((r) => fresh.delete(busKey(r)));
+        }
+        for (const r of records) {
+          const accountId = accountOf.get(busKey(r))!;
+          const e = await this.#engineFor(slot.key, slot.stage, accountId);
+          await this.#detect(tx, e.engine, e.emit, accountId, r, now, notifyAgents, slot.stage === "asset");
+        }
+        done = records;
+      });
+    } catch (e) {
+      if (e instanceof LeaseLostError) this.dropSlot(slot.key);
+      else await this.warm(undefined, slot).catch(() => {});
+      throw e;
+    }
+    if (slot.stage === "asset") this.#observeLatency(done, clock.now());
+    for (const a of notifyAgents) this.#deps.notify(a);
+    return { processed: done.length, skipped: batch.length - done.length };
+  }
+
+  /** One record through intel and the rules (`emit`: the rules whose detections this engine reports). */
+  async #detect(tx: Store, engine: DetectionEngine, emit: Set<string> | null, accountId: string, r: StoredRecord, now: number, notifyAgents: Set<string>, enrich: boolean): Promise<void> {
+    let record = r.body as { kind: string; ts: number };
+    if (enrich) {
+      if (record.kind === "vault") await applyVaultRecord(tx, accountId, r.agentId, r.body as Parameters<typeof applyVaultRecord>[3], now);
+      if (this.#deps.intel) record = await this.#deps.intel.apply(tx, accountId, r.agentId, record, now);
+    }
+    if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(record);
+    const detections = engine.process({ assetId: r.agentId, accountId, record });
+    for (const d of detections) if (emit === null || emit.has(d.ruleId)) await this.#onDetection(tx, accountId, d, now, notifyAgents);
+  }
+
+  /** Issue 10: received by a worker → its detection result committed. */
+  #observeLatency(records: StoredRecord[], now: number): void {
+    for (const r of records) this.#deps.metrics.observe("hostward_detection_latency_seconds", (now - r.receivedAt) / 1000);
   }
 
   async #onDetection(tx: Store, accountId: string, d: Detection, now: number, notifyAgents: Set<string>): Promise<void> {

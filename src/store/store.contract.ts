@@ -485,5 +485,49 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       assert.equal(await s.events.purgeBefore(2, 10), 1);
       assert.deepEqual(await s.eventTasks.list("default", "evt_1"), []);
     });
+    test("issue 10 coordination: a lease is one worker's until it expires; the epoch fences a worker that lost it", async () => {
+      const a = await s.coordination.acquireLease("jobs", "w1", 1000, 10_000);
+      assert.deepEqual(a, { name: "jobs", holder: "w1", epoch: 1, expiresAt: 11_000 });
+      assert.equal(await s.coordination.acquireLease("jobs", "w2", 5000, 10_000), null, "held by w1 until 11000");
+      assert.deepEqual(await s.coordination.acquireLease("jobs", "w1", 6000, 10_000), { name: "jobs", holder: "w1", epoch: 1, expiresAt: 16_000 }, "renewed, same epoch");
+      assert.equal(await s.coordination.holdsLease("jobs", "w1", 1), true);
+      const taken = await s.coordination.acquireLease("jobs", "w2", 16_000, 10_000);
+      assert.deepEqual(taken, { name: "jobs", holder: "w2", epoch: 2, expiresAt: 26_000 }, "expired: taken over, next epoch");
+      assert.equal(await s.coordination.holdsLease("jobs", "w1", 1), false, "w1 lost it");
+      assert.equal(await s.transaction((tx) => tx.coordination.holdsLease("jobs", "w2", 2)), true, "checked inside a transaction");
+      assert.equal(await s.coordination.releaseLease("jobs", "w1"), false, "not w1's to release");
+      assert.equal(await s.coordination.releaseLease("jobs", "w2"), true);
+      assert.deepEqual((await s.coordination.acquireLease("jobs", "w1", 17_000, 10_000))?.epoch, 3, "released: free at once");
+      await s.coordination.acquireLease("bus.asset.0", "w1", 17_000, 10_000);
+      await s.coordination.acquireLease("bus.asset.1", "w2", 17_000, 10_000);
+      assert.deepEqual((await s.coordination.leases("bus.asset.")).map((l) => [l.name, l.holder]), [["bus.asset.0", "w1"], ["bus.asset.1", "w2"]]);
+      assert.deepEqual(await s.coordination.leases("bus.asset.%"), [], "a prefix is literal text, not a LIKE pattern");
+    });
+
+    test("issue 10 coordination: two workers racing for a free lease — exactly one wins", async () => {
+      const got = await Promise.all(["w1", "w2", "w3", "w4"].map((w) => s.coordination.acquireLease("part.7", w, 100, 1000)));
+      assert.equal(got.filter((l) => l !== null).length, 1);
+    });
+
+    test("issue 10 coordination: a bus message is marked processed once; heartbeats list the live workers", async () => {
+      assert.deepEqual([...(await s.coordination.markProcessed("account.3.logon", ["ag1:r1", "ag1:r2"], 10))].sort(), ["ag1:r1", "ag1:r2"]);
+      assert.deepEqual([...(await s.transaction((tx) => tx.coordination.markProcessed("account.3.logon", ["ag1:r2", "ag1:r3"], 20)))], ["ag1:r3"], "a redelivered message is not new");
+      assert.deepEqual([...(await s.coordination.markProcessed("account.4.logon", ["ag1:r2"], 20))], ["ag1:r2"], "marks are per consumer");
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.coordination.markProcessed("account.3.logon", ["ag1:r4"], 30);
+        throw new Error("detection failed");
+      }));
+      assert.deepEqual([...(await s.coordination.markProcessed("account.3.logon", ["ag1:r4"], 30))], ["ag1:r4"], "a rolled-back mark is gone");
+      assert.equal(await s.coordination.purgeProcessed(20), 2, "marks before 20 forgotten");
+      assert.deepEqual([...(await s.coordination.markProcessed("account.3.logon", ["ag1:r1", "ag1:r3"], 40))], ["ag1:r1"]);
+      await s.coordination.heartbeat({ id: "w1", startedAt: 10, seenAt: 100, info: { api: "http://127.0.0.1:1" } });
+      await s.coordination.heartbeat({ id: "w2", startedAt: 20, seenAt: 50, info: {} });
+      await s.coordination.heartbeat({ id: "w1", startedAt: 10, seenAt: 200, info: { api: "http://127.0.0.1:2" } });
+      assert.deepEqual((await s.coordination.workers(0)).map((w) => [w.id, w.seenAt]), [["w1", 200], ["w2", 50]]);
+      assert.deepEqual((await s.coordination.workers(60)).map((w) => w.id), ["w1"]);
+      assert.deepEqual((await s.coordination.workers(0))[0]!.info, { api: "http://127.0.0.1:2" });
+      await s.coordination.removeWorker("w1");
+      assert.deepEqual((await s.coordination.workers(0)).map((w) => w.id), ["w2"]);
+    });
   });
 }

@@ -11,6 +11,7 @@ import { buildPgAlertStore } from "./alert-store.ts";
 import { buildPgStatsStore } from "./stats-store.ts";
 import { buildPgLogonStores, buildPgQuarantineStore } from "./logon-store.ts";
 import { buildPgEventStore, buildPgEventTaskStore } from "./event-store.ts";
+import { buildPgCoordinationStore } from "./coordination-store.ts";
 
 /**
  * The cluster profile's store: every Store port on PostgreSQL, with SQLite's semantics (the
@@ -461,7 +462,9 @@ function buildStores(db: Db, ctx: PgStoreContext) {
   const events = buildPgEventStore(db);
   const eventTasks = buildPgEventTaskStore(db);
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory, quarantine, events, eventTasks };
+  const coordination = buildPgCoordinationStore(db);
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory, quarantine, events, eventTasks, coordination };
 }
 
 type Stores = ReturnType<typeof buildStores>;
@@ -472,7 +475,7 @@ export class PgStore implements Store {
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
   readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
   readonly transitions; readonly whitelist; readonly stats; readonly logon; readonly baseline; readonly inventory; readonly quarantine;
-  readonly events; readonly eventTasks;
+  readonly events; readonly eventTasks; readonly coordination;
   readonly #pool: pg.Pool;
   readonly #ctx: PgStoreContext;
   /** This process's open transactions: a call made outside one waits for those open when it was made. */
@@ -515,7 +518,7 @@ export class PgStore implements Store {
       accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
       notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist, stats: this.stats,
       logon: this.logon, baseline: this.baseline, inventory: this.inventory, quarantine: this.quarantine, events: this.events,
-      eventTasks: this.eventTasks } = root);
+      eventTasks: this.eventTasks, coordination: this.coordination } = root);
   }
 
   async #settled(): Promise<void> {

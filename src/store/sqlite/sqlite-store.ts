@@ -12,6 +12,7 @@ import { buildSqliteStatsStore } from "./stats-store.ts";
 import { buildSqliteLogonStores, buildSqliteQuarantineStore } from "./logon-store.ts";
 import { buildSqliteEventStore } from "./event-store.ts";
 import { buildSqliteEventTaskStore } from "./event-task-store.ts";
+import { buildSqliteCoordinationStore } from "./coordination-store.ts";
 
 type Row = Record<string, SQLInputValue>;
 type P = SQLInputValue;
@@ -765,7 +766,9 @@ function buildStores(c: Conn, gate: Gate) {
   const events = buildSqliteEventStore(c, g);
   const eventTasks = buildSqliteEventTaskStore(c, g);
 
-  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory, quarantine, events, eventTasks };
+  const coordination = buildSqliteCoordinationStore(c, g);
+
+  return { agents, enrolTokens, telemetry, alerts, policies, actions, allowlist, users, apiTokens, settings, accountSettings, accounts, sessions, logins, audit, notifications, transitions, whitelist, stats, logon, baseline, inventory, quarantine, events, eventTasks, coordination };
 }
 
 export interface SqliteStoreOptions {
@@ -779,7 +782,7 @@ export class SqliteStore implements Store {
   readonly actions; readonly allowlist; readonly users; readonly apiTokens; readonly settings;
   readonly accountSettings; readonly accounts; readonly sessions; readonly logins; readonly audit; readonly notifications;
   readonly transitions; readonly whitelist; readonly stats; readonly logon; readonly baseline; readonly inventory; readonly quarantine;
-  readonly events; readonly eventTasks;
+  readonly events; readonly eventTasks; readonly coordination;
   readonly #c: Conn;
   readonly #txView: Store;
 
@@ -794,7 +797,7 @@ export class SqliteStore implements Store {
       actions: this.actions, allowlist: this.allowlist, users: this.users, apiTokens: this.apiTokens, settings: this.settings,
       accountSettings: this.accountSettings, accounts: this.accounts, sessions: this.sessions, logins: this.logins, audit: this.audit,
       notifications: this.notifications, transitions: this.transitions, whitelist: this.whitelist, stats: this.stats,
-      logon: this.logon, baseline: this.baseline, inventory: this.inventory, quarantine: this.quarantine, events: this.events, eventTasks: this.eventTasks } = root);
+      logon: this.logon, baseline: this.baseline, inventory: this.inventory, quarantine: this.quarantine, events: this.events, eventTasks: this.eventTasks, coordination: this.coordination } = root);
     const inner = buildStores(this.#c, () => null);
     const view: Store = { ...inner, transaction: (fn) => fn(view), close: async () => {} };
     this.#txView = view;
