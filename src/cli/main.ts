@@ -76,10 +76,26 @@ Options:
   --agent-host HOST  Agent channel address (default 0.0.0.0)
   --agent-port N     Agent channel port (default 8443)
   --alt-name NAME    Extra DNS name or IP for the server certificate (repeatable)
+  --profile P        standalone (default): one process, SQLite in the data directory.
+                     cluster: a stateless worker — state in PostgreSQL (--db-url), telemetry
+                     on NATS JetStream (--nats-url); run as many as the load needs behind a
+                     TCP or HTTP load balancer (docs/cluster.md)
+  --db-url URL       PostgreSQL for the cluster profile, e.g. postgres://hostward@db:5432/hostward
+  --nats-url URL     NATS JetStream for the cluster profile, e.g. nats://nats:4222
+  --worker-id NAME   This worker's name in the cluster (default host:pid)
   -h, --help         This help
 
+Health: GET /healthz (the process answers) and /readyz (store reachable; in a cluster also
+the bus, and this worker's partitions assigned) on the API port; Prometheus metrics on /metrics.
+
 Environment: HOSTWARD_DATA_DIR, HOSTWARD_API_HOST, HOSTWARD_API_PORT, HOSTWARD_AGENT_HOST,
-HOSTWARD_AGENT_PORT, HOSTWARD_LOG_LEVEL; a config file <data>/hostward.json.
+HOSTWARD_AGENT_PORT, HOSTWARD_LOG_LEVEL, HOSTWARD_PROFILE, HOSTWARD_DB_URL, HOSTWARD_DB_SCHEMA,
+HOSTWARD_NATS_URL, HOSTWARD_WORKER_ID; a config file <data>/hostward.json (or HOSTWARD_CONFIG).
+
+Examples:
+  hostward server --data /var/lib/hostward
+  hostward server --profile cluster --db-url postgres://hostward@db:5432/hostward \
+      --nats-url nats://nats:4222 --agent-port 8443
 `,
   agent: `Usage: hostward agent --server URL [--token TOKEN] [options]
 
@@ -162,6 +178,10 @@ async function serverFromArgs(v: Record<string, unknown>) {
   if (v["agent-host"]) agent.host = v["agent-host"];
   if (v["agent-port"]) agent.port = Number(v["agent-port"]);
   if (v["alt-name"]) agent.altNames = v["alt-name"];
+  if (v.profile) overrides.profile = v.profile;
+  if (v["db-url"]) overrides.db = { url: v["db-url"] };
+  if (v["nats-url"]) overrides.nats = { url: v["nats-url"] };
+  if (v["worker-id"]) overrides.workerId = v["worker-id"];
   if (Object.keys(api).length) overrides.api = api;
   if (Object.keys(agent).length) overrides.agentChannel = agent;
   return loadServerConfig(overrides);
@@ -183,6 +203,7 @@ async function cmdServer(args: string[], withAgent: boolean): Promise<number> {
   const { values: v } = parse(args, {
     data: { type: "string" }, "api-host": { type: "string" }, "api-port": { type: "string" }, "agent-host": { type: "string" }, "agent-port": { type: "string" },
     "alt-name": { type: "string", multiple: true }, "auth-log": { type: "string", multiple: true }, log: { type: "string", multiple: true }, "no-firewall": { type: "boolean" }, "no-baseline": { type: "boolean" },
+    ...(withAgent ? {} : { profile: { type: "string" }, "db-url": { type: "string" }, "nats-url": { type: "string" }, "worker-id": { type: "string" } }),
   });
   if (v.help) return out(HELPS[withAgent ? "start" : "server"]!), 0;
   const cfg = await serverFromArgs(v);

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { newId, UserError, ErrorCodes, type Agent, type Clock, type Store } from "../core/index.ts";
-import { actionResult, enrolRequest, telemetryBatch, agentAction } from "../protocol/index.ts";
-import type { IngestService } from "./ingest.ts";
+import { actionResult, enrolRequest, telemetryBatch, agentAction, type BatchResult } from "../protocol/index.ts";
 import type { ActionHub } from "./action-hub.ts";
 import { onEventTaskResult, type IpPolicyService } from "../response/index.ts";
 import { parseEnrolToken, randomSecret, safeEqualHex, sha256hex } from "./secrets.ts";
@@ -11,7 +10,8 @@ import type { Pki } from "./pki.ts";
 export interface AgentChannelDeps {
   store: Store;
   clock: Clock;
-  ingest: IngestService;
+  /** AGT-9: a batch in — stored and detected (standalone), or durable on the bus (cluster) — before the agent hears back. */
+  accept: (agent: Agent, records: unknown[], dropped: number) => Promise<BatchResult>;
   hub: ActionHub;
   policies: IpPolicyService;
   pki: Pki;
@@ -69,7 +69,7 @@ export async function agentChannelRoutes(app: FastifyInstance, deps: AgentChanne
   app.post("/agent/v1/telemetry", async (req) => {
     const agent = await authenticate(store, req);
     const batch = parse(telemetryBatch, req.body);
-    return deps.ingest.ingest(agent, batch.records, batch.dropped ?? 0);
+    return deps.accept(agent, batch.records, batch.dropped ?? 0);
   });
 
   app.get("/agent/v1/actions", async (req) => {

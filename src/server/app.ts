@@ -23,6 +23,7 @@ import { LoginService, auditWriter, hashPassword, type LockoutPolicy, DEFAULT_LO
 import { consoleRoutes } from "./console.routes.ts";
 import { Metrics } from "./metrics.ts";
 import { newPassword } from "./secrets.ts";
+import { openCluster, ensureClusterPki, defaultWorkerId, type Cluster } from "./cluster/index.ts";
 
 export interface ServerDeps {
   clock?: Clock;
@@ -52,6 +53,8 @@ export interface HostwardServer {
   routes: { method: string; url: string; access: string | undefined }[];
   /** Set on first start only: the admin's one-time password. */
   firstAdminPassword: string | null;
+  /** Issue 10: this worker's part in the cluster profile (null standalone). */
+  cluster: Cluster | null;
   /** Runs the scheduled jobs once (tests call it with a fake clock). */
   runJobs(): Promise<void>;
   listen(): Promise<{ apiUrl: string; agentUrl: string }>;
@@ -66,10 +69,17 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const store = deps.store ?? (config.profile === "cluster" && config.db.url
     ? await PgStore.open({ url: config.db.url, schema: config.db.schema, poolSize: config.db.poolSize })
     : new SqliteStore({ path: join(config.dataDir, "hostward.db") }));
-  const pki = ensurePki(config.dataDir, config.agentChannel.altNames);
+  const clustered = config.profile === "cluster" && config.nats.url !== undefined;
+  const workerId = config.workerId ?? defaultWorkerId();
+  const pki = clustered ? await ensureClusterPki(store, config.dataDir, config.agentChannel.altNames, workerId) : ensurePki(config.dataDir, config.agentChannel.altNames);
   const metrics = new Metrics();
   const hub = new ActionHub();
-  const notify = (agentId: string) => hub.notify(agentId);
+  let cluster: Cluster | null = null;
+  // an agent's long poll may be held by another worker: the wake-up goes over the bus too
+  const notify = (agentId: string) => {
+    hub.notify(agentId);
+    cluster?.bus.broadcast("wake", agentId);
+  };
 
   // BF-4: addresses console/API users came from are never auto-blocked
   const operatorIps = new Map<string, number>((await store.settings.get<[string, number][]>("operator.ips")) ?? []);
@@ -101,8 +111,29 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     store, rules, policies, clock, log, metrics, notify, intel, hostIntel: new HostIntel(() => indicators, config.externalNets), externalNets: config.externalNets, blockFor: () => config.defence.blockFor,
     enqueueNotifications: (tx, alert, reason, now) => enqueueForAlert(tx, alert, reason, now),
   });
-  const warmed = await ingest.warm();
+  // a cluster worker rebuilds the state of each bus partition as it takes it over
+  const warmed = clustered ? 0 : await ingest.warm();
   if (warmed) log.info({ records: warmed }, "detection state rebuilt from stored telemetry");
+  metrics.gauge("hostward_ingest_queue_depth", () => ingest.pending);
+  let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
+  let apiUrlNow = `http://127.0.0.1:${config.api.port}`;
+  if (clustered) {
+    cluster = await openCluster(config, {
+      store, ingest, rules, clock, log, metrics, workerId, wakeLocal: (agentId) => hub.notify(agentId),
+      info: () => ({ api: apiUrlNow, agentChannel: agentUrl, pid: process.pid }),
+    });
+  }
+  // routes see one ingest: in a cluster a rules change reaches every worker's engines
+  const ingestApi = {
+    rulesFor: (accountId: string) => ingest.rulesFor(accountId),
+    get events() {
+      return ingest.events;
+    },
+    async reloadAccount(accountId: string) {
+      cluster?.bus.broadcast("reload", `${workerId}\n${accountId}`);
+      return ingest.reloadAccount(accountId);
+    },
+  };
 
   let firstAdminPassword: string | null = null;
   if ((await store.users.count()) === 0) {
@@ -115,7 +146,6 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const notifier = new NotificationDispatcher({ store, clock, log: log.child({ part: "notify" }) });
   const login = new LoginService(store, clock, audit, deps.lockout ?? DEFAULT_LOCKOUT);
 
-  let agentUrl = `https://127.0.0.1:${config.agentChannel.port}`;
 
   // --- console + REST API (HTTP; put it behind TLS or keep it on loopback) ---
   // maxParamLength: an entity key in a path (EVT-5) holds a file path (up to 1 KiB, URL-encoded)
@@ -137,7 +167,25 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   });
   installAuth(api, { store, clock, audit, rememberOperatorIp });
   api.get("/metrics", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.text()));
-  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier, ingest, intel: intelService });
+  // issue 10: liveness (the process answers) and readiness (store reachable; in a cluster the bus too, and this worker's partitions being consumed)
+  api.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "ok", worker: workerId }));
+  api.get("/readyz", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await store.settings.get("operator.ips");
+      checks.store = "ok";
+    } catch (e) {
+      checks.store = (e as Error).message;
+    }
+    if (cluster) {
+      checks.bus = cluster.bus.connected ? "ok" : "disconnected";
+      checks.partitions = cluster.worker.ready ? `ok (${cluster.worker.held().length} held)` : "not assigned yet";
+    }
+    const ok = Object.values(checks).every((v) => v.startsWith("ok"));
+    reply.code(ok ? 200 : 503);
+    return { status: ok ? "ready" : "not ready", worker: workerId, profile: config.profile, checks };
+  });
+  await apiRoutes(api, { store, clock, policies, pki, login, audit, notify, agentUrl: () => agentUrl, defenceDefault: config.defence.enabled, rememberOperatorIp, rules, notifier, ingest: ingestApi, intel: intelService });
   await consoleRoutes(api);
 
   // --- agent channel (TLS with the server's own CA) ---
@@ -151,10 +199,22 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     keepAliveTimeout: 75_000,
   });
   installErrorHandler(agentChannel as unknown as FastifyInstance);
-  await agentChannelRoutes(agentChannel as unknown as FastifyInstance, { store, clock, ingest, hub, policies, pki, pollWait: config.agentChannel.pollWait });
+  agentChannel.get("/healthz", async () => ({ status: "ok", worker: workerId }));
+  const accept = cluster ? cluster.accept : (agent: Parameters<typeof ingest.ingest>[0], records: unknown[], dropped: number) => ingest.ingest(agent, records, dropped);
+  await agentChannelRoutes(agentChannel as unknown as FastifyInstance, { store, clock, accept, hub, policies, pki, pollWait: config.agentChannel.pollWait });
 
   async function runJobs(): Promise<void> {
     const now = clock.now();
+    // this worker's own state: its intel lists
+    if (config.intelReloadEvery > 0 && now - intelCheckedAt >= config.intelReloadEvery) {
+      intelCheckedAt = now;
+      if (intelService.reloadIfChanged()) {
+        for (const src of intelService.status().sources) if (src.error) log.warn({ source: src.path, error: src.error }, "intel feed not (re)loaded");
+        log.info({ entries: intelService.status().entries }, "intel lists reloaded");
+      }
+    }
+    // the cluster's jobs run on the one worker holding their lease
+    if (cluster && !cluster.worker.holdsJobs()) return;
     const expired = await store.transaction((tx) => policies.expireDue(tx, now));
     for (const p of expired) notify(p.assetId);
     await store.actions.requeueStale(now - 60_000);
@@ -163,22 +223,17 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     if (now - eventsPurgedAt >= 3_600_000) {
       eventsPurgedAt = now;
       await purgeOldEvents(store, now);
+      // the bus's duplicate horizon is minutes: a day of processed-message marks is plenty
+      if (cluster) await store.coordination.purgeProcessed(now - 86_400_000);
     }
     await notifier.runOnce();
-    if (config.intelReloadEvery > 0 && now - intelCheckedAt >= config.intelReloadEvery) {
-      intelCheckedAt = now;
-      if (intelService.reloadIfChanged()) {
-        for (const src of intelService.status().sources) if (src.error) log.warn({ source: src.path, error: src.error }, "intel feed not (re)loaded");
-        log.info({ entries: intelService.status().entries }, "intel lists reloaded");
-      }
-    }
   }
   let intelCheckedAt = 0;
   let eventsPurgedAt = 0;
 
   const timers: NodeJS.Timeout[] = [];
   return {
-    config, store, pki, api, agentChannel, ingest, notifier, metrics, log, firstAdminPassword, runJobs, routes,
+    config, store, pki, api, agentChannel, ingest, notifier, metrics, log, firstAdminPassword, runJobs, routes, cluster,
     async listen() {
       await api.listen({ host: config.api.host, port: config.api.port });
       await agentChannel.listen({ host: config.agentChannel.host, port: config.agentChannel.port });
@@ -187,6 +242,9 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       const agentPort = typeof b === "object" && b ? b.port : config.agentChannel.port;
       const host = (h: string) => (h === "0.0.0.0" || h === "::" ? "127.0.0.1" : h.includes(":") ? `[${h}]` : h);
       agentUrl = `https://${host(config.agentChannel.host)}:${agentPort}`;
+      apiUrlNow = `http://${host(config.api.host)}:${apiPort}`;
+      // a worker takes its share of the partitions once it can be reached
+      if (cluster) await cluster.worker.start();
       const tick = setInterval(() => void runJobs().catch((err) => log.error({ err }, "scheduled jobs failed")), 1000);
       tick.unref();
       timers.push(tick);
@@ -194,6 +252,8 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      // partitions handed over first (their batches finished), then the doors closed
+      await cluster?.close();
       await Promise.allSettled([api.close(), agentChannel.close()]);
       await notifier.close();
       await store.close();

@@ -23,6 +23,8 @@ const MATRIX: Record<string, Row> = {
   ...Object.fromEntries(["/security-events", "/alerts", "/entities", "/assets", "/ip-policies", "/file-quarantine", "/attack-analysis", "/whitelist", "/threat-intel", "/logon-settings", "/settings", "/password"].map((p) => [`GET ${p}`, { access: "public", scope: "own", req: () => ({ url: p }) } as Row])),
   "GET /assets/:file": { access: "public", scope: "own", req: () => ({ url: "/assets/none.js" }) },
   "GET /metrics": { access: "public", scope: "own", req: () => ({ url: "/metrics" }) },
+  "GET /healthz": { access: "public", scope: "own", req: () => ({ url: "/healthz" }) },
+  "GET /readyz": { access: "public", scope: "own", req: () => ({ url: "/readyz" }) },
   "GET /api/v1/health": { access: "public", scope: "own", req: () => ({ url: "/api/v1/health" }) },
   "GET /api/v1/openapi.json": { access: "public", scope: "own", req: () => ({ url: "/api/v1/openapi.json" }) },
   "POST /api/v1/auth/login": { access: "public", scope: "own", req: () => ({ url: "/api/v1/auth/login", payload: { username: "matrix-login", password: "matrix login passphrase" } }) },

@@ -17,6 +17,19 @@ export const serverConfigSchema = z.object({
       poolSize: z.number().int().min(2).max(200).default(10).describe("Connections per worker; each open transaction holds one."),
     })
     .prefault({}),
+  /** The cluster profile's telemetry bus (NATS JetStream). */
+  nats: z
+    .object({
+      url: z.string().regex(/^(nats|tls):\/\/[^\s]+$/, "a nats:// URL").optional().describe("NATS server(s), e.g. nats://nats.example:4222 (HOSTWARD_NATS_URL); a comma-separated list for a NATS cluster."),
+      stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("HOSTWARD_TELEMETRY").describe("JetStream stream of the telemetry (one per Hostward cluster)."),
+      prefix: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).default("hostward").describe("First token of the bus subjects (one per Hostward cluster)."),
+      partitions: z.number().int().min(1).max(256).default(16).describe("Bus partitions per stage: the most workers that share the detection work. Fixed for the life of a stream."),
+      ackWait: duration.default(10_000).describe("How long a message a dead worker had taken waits before it is delivered again."),
+      maxAge: duration.default(7 * 86_400_000).describe("Telemetry not processed within this time is dropped from the bus."),
+    })
+    .prefault({}),
+  /** This worker's name in the cluster (default: host name and process id). */
+  workerId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/).optional(),
   api: z
     .object({
       host: z.string().default("127.0.0.1").describe("Where the console and REST API listen."),
@@ -79,15 +92,22 @@ export function loadServerConfig(overrides: Record<string, unknown> = {}, env: N
   if (env.HOSTWARD_AGENT_PORT) agent.port = Number(env.HOSTWARD_AGENT_PORT);
   if (env.HOSTWARD_LOG_LEVEL) fromEnv.logLevel = env.HOSTWARD_LOG_LEVEL;
   if (env.HOSTWARD_PROFILE) fromEnv.profile = env.HOSTWARD_PROFILE;
-  if (env.HOSTWARD_DB_URL) fromEnv.db = { url: env.HOSTWARD_DB_URL };
+  if (env.HOSTWARD_DB_URL || env.HOSTWARD_DB_SCHEMA) fromEnv.db = { ...(env.HOSTWARD_DB_URL ? { url: env.HOSTWARD_DB_URL } : {}), ...(env.HOSTWARD_DB_SCHEMA ? { schema: env.HOSTWARD_DB_SCHEMA } : {}) };
+  if (env.HOSTWARD_NATS_URL || env.HOSTWARD_NATS_STREAM || env.HOSTWARD_NATS_PREFIX) {
+    fromEnv.nats = { ...(env.HOSTWARD_NATS_URL ? { url: env.HOSTWARD_NATS_URL } : {}), ...(env.HOSTWARD_NATS_STREAM ? { stream: env.HOSTWARD_NATS_STREAM } : {}), ...(env.HOSTWARD_NATS_PREFIX ? { prefix: env.HOSTWARD_NATS_PREFIX } : {}) };
+  }
+  if (env.HOSTWARD_WORKER_ID) fromEnv.workerId = env.HOSTWARD_WORKER_ID;
   const merged = deepMerge(deepMerge(deepMerge(fromFile, { ...fromEnv, ...(Object.keys(api).length ? { api } : {}), ...(Object.keys(agent).length ? { agentChannel: agent } : {}) }), overrides), { dataDir });
   const r = serverConfigSchema.safeParse(merged);
   if (!r.success) {
     throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
-  // cluster: state in PostgreSQL (the telemetry bus stays in-process until the NATS step lands)
+  // cluster: state in PostgreSQL, telemetry on NATS JetStream
   if (r.data.profile === "cluster" && !r.data.db.url) {
     throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, "the cluster profile needs a PostgreSQL URL: db.url in the config file or HOSTWARD_DB_URL");
+  }
+  if (r.data.profile === "cluster" && !r.data.nats.url) {
+    throw new UserError("invalid", ErrorCodes.CONFIG_INVALID, "the cluster profile needs a NATS JetStream URL: nats.url in the config file or HOSTWARD_NATS_URL");
   }
   return r.data;
 }

@@ -44,7 +44,7 @@ export interface BusSlot {
   key: string;
   stage: Exclude<Stage, "all">;
   /** Which assets' and accounts' records belong to the slot (to rebuild its state from the store). */
-  owns(accountId: string, agentId: string): boolean;
+  owns(accountId: string, agentId: string, kind: string): boolean;
   lease: { name: string; holder: string; epoch: number };
 }
 
@@ -78,6 +78,7 @@ export class IngestService {
   #slots = new Map<string, BusSlot>();
   #deps: IngestDeps;
   #queue: Promise<unknown> = Promise.resolve();
+  #pending = 0;
   readonly #events: EventCorrelator;
 
   constructor(deps: IngestDeps) {
@@ -96,12 +97,13 @@ export class IngestService {
     return o ? applyRuleOverrides(this.#deps.rules, o) : this.#deps.rules;
   }
 
-  async #engineFor(slot: string, stage: Stage, accountId: string): Promise<{ engine: DetectionEngine; emit: Set<string> | null }> {
+  /** `store`: the transaction's, when called inside one (the root store waits for open transactions). */
+  async #engineFor(slot: string, stage: Stage, accountId: string, store: Store = this.#deps.store): Promise<{ engine: DetectionEngine; emit: Set<string> | null }> {
     let bySlot = this.#engines.get(slot);
     if (!bySlot) this.#engines.set(slot, (bySlot = new Map()));
     let e = bySlot.get(accountId);
     if (!e) {
-      const sr = rulesForStage(await this.rulesFor(accountId), stage);
+      const sr = rulesForStage(await this.rulesFor(accountId, store), stage);
       e = { engine: new DetectionEngine(sr.rules), emit: sr.emit };
       bySlot.set(accountId, e);
     }
@@ -109,16 +111,17 @@ export class IngestService {
   }
 
   /**
-   * Rebuilds detection state from stored records: every account's of a slot (after a restart,
-   * a failed write, or a partition taken over), or one account's (its rule settings changed).
+   * Rebuilds detection state from stored records: every account's (after a restart or a failed
+   * write), one account's (its rule settings changed), or that of bus partitions just taken over —
+   * all of them in one pass over the stored records.
    */
-  async warm(onlyAccount?: string, slot: BusSlot | null = null): Promise<number> {
+  async warm(onlyAccount?: string, slots: BusSlot[] | null = null): Promise<number> {
     const { store, clock } = this.#deps;
-    const key = slot?.key ?? STANDALONE;
-    const stage: Stage = slot?.stage ?? "all";
-    const engines = this.#engines.get(key);
-    if (onlyAccount === undefined) this.#engines.delete(key);
-    else engines?.delete(onlyAccount);
+    const targets: { key: string; stage: Stage; slot: BusSlot | null }[] = slots ? slots.map((s) => ({ key: s.key, stage: s.stage, slot: s })) : [{ key: STANDALONE, stage: "all", slot: null }];
+    for (const t of targets) {
+      if (onlyAccount === undefined) this.#engines.delete(t.key);
+      else this.#engines.get(t.key)?.delete(onlyAccount);
+    }
     const lookback = new DetectionEngine(this.#deps.rules).lookback;
     const accountOf = new Map<string, string | null>();
     let n = 0;
@@ -130,9 +133,11 @@ export class IngestService {
         accountOf.set(r.agentId, acct);
       }
       if (acct === null || (onlyAccount !== undefined && acct !== onlyAccount)) continue;
-      if (slot && !slot.owns(acct, r.agentId)) continue;
-      (await this.#engineFor(key, stage, acct)).engine.process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
-      n++;
+      for (const t of targets) {
+        if (t.slot && !t.slot.owns(acct, r.agentId, r.kind)) continue;
+        (await this.#engineFor(t.key, t.stage, acct)).engine.process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
+        n++;
+      }
     }
     return n;
   }
@@ -142,18 +147,18 @@ export class IngestService {
     const run = this.#queue.then(async () => {
       let n = 0;
       if (this.#engines.has(STANDALONE) || this.#slots.size === 0) n += await this.warm(accountId);
-      for (const slot of this.#slots.values()) n += await this.warm(accountId, slot);
+      if (this.#slots.size) n += await this.warm(accountId, [...this.#slots.values()]);
       return n;
     });
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  /** Issue 10: a bus partition this worker now holds — its state rebuilt from the store before its first record. */
-  takeSlot(slot: BusSlot): Promise<number> {
+  /** Issue 10: bus partitions this worker now holds — their state rebuilt from the store before their first record. */
+  takeSlots(slots: BusSlot[]): Promise<number> {
     const run = this.#queue.then(() => {
-      this.#slots.set(slot.key, slot);
-      return this.warm(undefined, slot);
+      for (const s of slots) this.#slots.set(s.key, s);
+      return this.warm(undefined, slots);
     });
     this.#queue = run.catch(() => {});
     return run;
@@ -192,9 +197,15 @@ export class IngestService {
     if (r.rejected.length) this.#deps.log.warn({ agent: agent.id, rejected: r.rejected.length, first: r.rejected[0] }, "malformed telemetry records rejected");
   }
 
+  /** Batches waiting for the ingest queue (a gauge in /metrics). */
+  get pending(): number {
+    return this.#pending;
+  }
+
   ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
     // one batch at a time: the engine's state and the store must advance together
-    const run = this.#queue.then(() => this.#ingest(agent, records, dropped));
+    this.#pending++;
+    const run = this.#queue.then(() => this.#ingest(agent, records, dropped)).finally(() => this.#pending--);
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -232,7 +243,8 @@ export class IngestService {
    * after the commit; the caller then acknowledges the bus.
    */
   processBus(slot: BusSlot, batch: BusRecord[]): Promise<{ processed: number; skipped: number }> {
-    const run = this.#queue.then(() => this.#processBus(slot, batch));
+    this.#pending++;
+    const run = this.#queue.then(() => this.#processBus(slot, batch)).finally(() => this.#pending--);
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -257,14 +269,14 @@ export class IngestService {
         }
         for (const r of records) {
           const accountId = accountOf.get(busKey(r))!;
-          const e = await this.#engineFor(slot.key, slot.stage, accountId);
+          const e = await this.#engineFor(slot.key, slot.stage, accountId, tx);
           await this.#detect(tx, e.engine, e.emit, accountId, r, now, notifyAgents, slot.stage === "asset");
         }
         done = records;
       });
     } catch (e) {
       if (e instanceof LeaseLostError) this.dropSlot(slot.key);
-      else await this.warm(undefined, slot).catch(() => {});
+      else await this.warm(undefined, [slot]).catch(() => {});
       throw e;
     }
     if (slot.stage === "asset") this.#observeLatency(done, clock.now());
