@@ -387,6 +387,8 @@ export interface CoordinationStore {
    * returns the keys not marked before (a redelivered message's key is not among them).
    */
   markProcessed(consumer: string, keys: string[], now: number): Promise<Set<string>>;
+  /** Keys a consumer marked at or after `since` (its state is rebuilt from these records only). */
+  processed(consumer: string, since: number): Promise<Set<string>>;
   /** Forgets marks older than `before` (the bus's duplicate horizon is far shorter). */
   purgeProcessed(before: number): Promise<number>;
 }

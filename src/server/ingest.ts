@@ -125,7 +125,11 @@ export class IngestService {
     const lookback = new DetectionEngine(this.#deps.rules).lookback;
     const accountOf = new Map<string, string | null>();
     let n = 0;
-    const records = await store.telemetry.since(clock.now() - lookback, 5_000_000);
+    const since = clock.now() - lookback;
+    // the account stage's state is what it committed (the asset stage may have stored records it has not processed yet)
+    const committed = new Map<string, Set<string>>();
+    for (const t of targets) if (t.stage === "account") committed.set(t.key, await store.coordination.processed(t.key, since - 86_400_000));
+    const records = await store.telemetry.since(since, 5_000_000);
     for (const r of records) {
       let acct = accountOf.get(r.agentId);
       if (acct === undefined) {
@@ -135,6 +139,7 @@ export class IngestService {
       if (acct === null || (onlyAccount !== undefined && acct !== onlyAccount)) continue;
       for (const t of targets) {
         if (t.slot && !t.slot.owns(acct, r.agentId, r.kind)) continue;
+        if (t.stage === "account" && !committed.get(t.key)!.has(busKey(r))) continue;
         (await this.#engineFor(t.key, t.stage, acct)).engine.process({ assetId: r.agentId, accountId: acct, record: r.body as StoredRecord["body"] & { kind: string; ts: number } });
         n++;
       }

@@ -19,6 +19,7 @@ export const COORD_SQL = {
   removeWorker: `DELETE FROM workers WHERE id = $1`,
   mark: `INSERT INTO bus_processed (consumer, msg_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
   purge: `DELETE FROM bus_processed WHERE at < $1`,
+  processed: `SELECT msg_key FROM bus_processed WHERE consumer = $1 AND at >= $2`,
 } as const;
 
 type Row = Record<string, unknown>;

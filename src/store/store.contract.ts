@@ -518,6 +518,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         throw new Error("detection failed");
       }));
       assert.deepEqual([...(await s.coordination.markProcessed("account.3.logon", ["ag1:r4"], 30))], ["ag1:r4"], "a rolled-back mark is gone");
+      assert.deepEqual([...(await s.coordination.processed("account.3.logon", 20))].sort(), ["ag1:r3", "ag1:r4"], "what the consumer committed since 20");
       assert.equal(await s.coordination.purgeProcessed(20), 2, "marks before 20 forgotten");
       assert.deepEqual([...(await s.coordination.markProcessed("account.3.logon", ["ag1:r1", "ag1:r3"], 40))], ["ag1:r1"]);
       await s.coordination.heartbeat({ id: "w1", startedAt: 10, seenAt: 100, info: { api: "http://127.0.0.1:1" } });

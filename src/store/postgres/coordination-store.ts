@@ -37,6 +37,9 @@ export function buildPgCoordinationStore(db: Db): CoordinationStore {
       );
       return new Set(rows.map((r) => String(r.msg_key)));
     },
+    async processed(consumer, since) {
+      return new Set((await db.all(S.processed, [consumer, since])).map((r) => String(r.msg_key)));
+    },
     async purgeProcessed(before) {
       return db.run(S.purge, [before]);
     },

@@ -12,7 +12,10 @@ export async function migratePostgres(pool: pg.Pool, schema: string | undefined)
     if (schema !== undefined) {
       // CREATE SCHEMA checks the privilege even with IF NOT EXISTS: only when it is missing
       const { rows } = await client.query("SELECT to_regnamespace($1) IS NOT NULL AS ok", [schema]);
-      if (!rows[0]?.ok) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // workers starting together may race to create it: the loser finds it there
+      if (!rows[0]?.ok) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(async (e) => {
+        if (!(await client.query("SELECT to_regnamespace($1) IS NOT NULL AS ok", [schema])).rows[0]?.ok) throw e;
+      });
     }
     const migrations = loadMigrations("postgres");
     for (;;) {

@@ -50,6 +50,10 @@ export function buildSqliteCoordinationStore(c: Conn, g: () => Promise<void>): C
       for (const k of keys) if (c.run(S.mark, consumer, k, now) > 0) fresh.add(k);
       return fresh;
     },
+    async processed(consumer, since) {
+      await g();
+      return new Set(c.all(S.processed, consumer, since).map((r) => String(r.msg_key)));
+    },
     async purgeProcessed(before) {
       await g();
       return c.run(S.purge, before);
