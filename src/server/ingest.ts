@@ -151,7 +151,7 @@ export class IngestService {
   reloadAccount(accountId: string): Promise<number> {
     const run = this.#queue.then(async () => {
       let n = 0;
-      if (this.#engines.has(STANDALONE) || this.#slots.size === 0) n += await this.warm(accountId);
+      if (this.#engines.has(STANDALONE)) n += await this.warm(accountId);
       if (this.#slots.size) n += await this.warm(accountId, [...this.#slots.values()]);
       return n;
     });

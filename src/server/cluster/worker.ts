@@ -46,10 +46,13 @@ export class ClusterWorker {
   #ticks = 0;
   /** Partitions whose state is being rebuilt (taken, not consuming yet). */
   #warming = 0;
+  /** Messages waiting in the held partitions, as last read (every few rounds). */
+  #lag = 0;
 
   constructor(o: ClusterWorkerOptions) {
     this.#o = { leaseTtlMs: 6000, tickMs: 1000, ...o };
     o.metrics.gauge("hostward_bus_partitions_held", () => this.#held.size);
+    o.metrics.gauge("hostward_bus_lag_messages", () => this.#lag);
   }
 
   get id(): string {
@@ -104,7 +107,11 @@ export class ClusterWorker {
 
     const live = (await store.coordination.workers(now - leaseTtlMs)).map((w) => w.id);
     if (!live.includes(id)) live.push(id);
-    const owner = assign(live, this.#o.bus.partitions.map((p) => p.key));
+    // each stage shared out on its own: asset partitions carry most of the work
+    const owner = new Map([
+      ...assign(live, this.#o.bus.partitions.filter((p) => p.stage === "asset").map((p) => p.key)),
+      ...assign(live, this.#o.bus.partitions.filter((p) => p.stage === "account").map((p) => p.key)),
+    ]);
     const mine = this.#o.bus.partitions.filter((p) => owner.get(p.key) === id);
     const want = new Set(mine.map((p) => p.key));
     // give up what belongs to another live worker now (it takes it once the lease is released)
@@ -118,6 +125,7 @@ export class ClusterWorker {
     }
     if (taken.length) await this.#take(taken);
     this.#ticks++;
+    if (this.#ticks % 5 === 1) this.#lag = await this.lag();
     if (this.#ticks === 1 || taken.length) this.#o.log.info({ worker: id, live: live.length, partitions: this.held() }, "cluster partitions");
   }
 
