@@ -32,6 +32,21 @@ test("clear errors: an unknown command, an unknown option, a missing --server, a
   assert.match(t.stderr, /no Hostward data in \/nonexistent\/hostward/);
 });
 
+test("issue 10: hostward server --profile cluster explains itself and says what it is missing", () => {
+  const h = run("server", "--help");
+  assert.match(h.stdout, /--profile P/);
+  assert.match(h.stdout, /--nats-url URL/);
+  const noDb = spawnSync(process.execPath, [CLI, "server", "--profile", "cluster", "--data", "/tmp/hw-cli-none"], { encoding: "utf8", timeout: 20_000, env: { ...process.env, HOSTWARD_DB_URL: "", HOSTWARD_NATS_URL: "" } });
+  assert.equal(noDb.status, 1);
+  assert.match(noDb.stderr, /cluster profile needs a PostgreSQL URL/);
+  const noNats = spawnSync(process.execPath, [CLI, "server", "--profile", "cluster", "--db-url", "postgres://127.0.0.1:1/x", "--data", "/tmp/hw-cli-none"], { encoding: "utf8", timeout: 20_000, env: { ...process.env, HOSTWARD_NATS_URL: "" } });
+  assert.equal(noNats.status, 1);
+  assert.match(noNats.stderr, /needs a NATS JetStream URL: nats.url in the config file or HOSTWARD_NATS_URL/);
+  const bad = run("server", "--profile", "galaxy", "--data", "/tmp/hw-cli-none");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /profile/);
+});
+
 test("ACC-2 hostward user add makes a user with a one-time password that must be changed", async () => {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
