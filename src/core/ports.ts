@@ -247,8 +247,8 @@ export interface LogonStore {
   /** Learned locations of the account's assets (one asset when given). */
   listLocations(accountId: string, assetId?: string): Promise<ApprovedLocation[]>;
   revokeLocation(accountId: string, assetId: string, key: string): Promise<boolean>;
-  /** Counts one more successful logon of this ip/user on the asset; returns the total including it. */
-  countSuccess(accountId: string, assetId: string, kind: "ip" | "user", value: string, at: number): Promise<number>;
+  /** Counts `n` (default one) more successful logons of this ip/user on the asset, the last at `at`; returns the total including them. */
+  countSuccess(accountId: string, assetId: string, kind: "ip" | "user", value: string, at: number, n?: number): Promise<number>;
   insertApproval(a: LogonApproval): Promise<void>;
   listApprovals(accountId: string): Promise<LogonApproval[]>;
   deleteApproval(accountId: string, id: string): Promise<boolean>;

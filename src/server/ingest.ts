@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { OperationalError, ErrorCodes, type Agent, type Alert, type Clock, type Store, type StoredRecord } from "../core/index.ts";
 import { telemetryRecord, type BatchResult } from "../protocol/index.ts";
 import { DetectionEngine, type Detection, type Rule } from "../detection/index.ts";
-import { applyDetection, applyWhitelists, isWhitelisted, transition, EventCorrelator, type HostIntel, type LogonIntel } from "../alerting/index.ts";
+import { applyDetection, applyWhitelists, isWhitelisted, transition, EventCorrelator, IntelBatch, type HostIntel, type LogonIntel } from "../alerting/index.ts";
 import { loadCorrelationRules } from "../../content/correlation.ts";
 import { loadAttack } from "../../content/attack.ts";
 import { applyRuleOverrides, RULE_OVERRIDES_KEY, type RuleOverrides } from "../detection/index.ts";
@@ -78,6 +78,8 @@ export class IngestService {
   #slots = new Map<string, BusSlot>();
   #deps: IngestDeps;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Cluster: one queue per bus partition — partitions' transactions overlap, each partition stays in order. */
+  #slotQueues = new Map<string, Promise<unknown>>();
   #pending = 0;
   readonly #events: EventCorrelator;
 
@@ -149,23 +151,28 @@ export class IngestService {
 
   /** An account's rule settings changed: rebuild its engines only (state re-read from stored records). */
   reloadAccount(accountId: string): Promise<number> {
-    const run = this.#queue.then(async () => {
+    // a barrier: after every batch in flight, before any later one
+    const run = Promise.all([this.#queue, ...this.#slotQueues.values()]).then(async () => {
       let n = 0;
       if (this.#engines.has(STANDALONE)) n += await this.warm(accountId);
       if (this.#slots.size) n += await this.warm(accountId, [...this.#slots.values()]);
       return n;
     });
-    this.#queue = run.catch(() => {});
+    const settled = run.catch(() => {});
+    this.#queue = settled;
+    for (const k of this.#slotQueues.keys()) this.#slotQueues.set(k, settled);
     return run;
   }
 
   /** Issue 10: bus partitions this worker now holds — their state rebuilt from the store before their first record. */
   takeSlots(slots: BusSlot[]): Promise<number> {
-    const run = this.#queue.then(() => {
-      for (const s of slots) this.#slots.set(s.key, s);
+    const before = slots.map((sl) => this.#slotQueues.get(sl.key) ?? Promise.resolve());
+    const run = Promise.all(before).then(() => {
+      for (const sl of slots) this.#slots.set(sl.key, sl);
       return this.warm(undefined, slots);
     });
-    this.#queue = run.catch(() => {});
+    const settled = run.catch(() => {});
+    for (const sl of slots) this.#slotQueues.set(sl.key, settled);
     return run;
   }
 
@@ -225,7 +232,9 @@ export class IngestService {
       const { engine } = await this.#engineFor(STANDALONE, "all", agent.accountId);
       await store.transaction(async (tx) => {
         fresh = await tx.telemetry.insertNew(valid);
-        for (const r of fresh) await this.#detect(tx, engine, null, agent.accountId, r, now, notifyAgents, true);
+        const intel = new IntelBatch();
+        for (const r of fresh) await this.#detect(tx, engine, null, agent.accountId, r, now, notifyAgents, intel);
+        await this.#deps.intel?.flush(tx, intel);
         await tx.agents.touch(agent.id, now);
         if (rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: rejected.length, dropped });
       });
@@ -249,8 +258,8 @@ export class IngestService {
    */
   processBus(slot: BusSlot, batch: BusRecord[]): Promise<{ processed: number; skipped: number }> {
     this.#pending++;
-    const run = this.#queue.then(() => this.#processBus(slot, batch)).finally(() => this.#pending--);
-    this.#queue = run.catch(() => {});
+    const run = (this.#slotQueues.get(slot.key) ?? Promise.resolve()).then(() => this.#processBus(slot, batch)).finally(() => this.#pending--);
+    this.#slotQueues.set(slot.key, run.catch(() => {}));
     return run;
   }
 
@@ -272,11 +281,13 @@ export class IngestService {
           const fresh = await tx.coordination.markProcessed(slot.key, batch.map((m) => busKey(m.record)), now);
           records = batch.map((m) => m.record).filter((r) => fresh.delete(busKey(r)));
         }
+        const intel = slot.stage === "asset" ? new IntelBatch() : null;
         for (const r of records) {
           const accountId = accountOf.get(busKey(r))!;
           const e = await this.#engineFor(slot.key, slot.stage, accountId, tx);
-          await this.#detect(tx, e.engine, e.emit, accountId, r, now, notifyAgents, slot.stage === "asset");
+          await this.#detect(tx, e.engine, e.emit, accountId, r, now, notifyAgents, intel);
         }
+        if (intel) await this.#deps.intel?.flush(tx, intel);
         done = records;
       });
     } catch (e) {
@@ -289,12 +300,15 @@ export class IngestService {
     return { processed: done.length, skipped: batch.length - done.length };
   }
 
-  /** One record through intel and the rules (`emit`: the rules whose detections this engine reports). */
-  async #detect(tx: Store, engine: DetectionEngine, emit: Set<string> | null, accountId: string, r: StoredRecord, now: number, notifyAgents: Set<string>, enrich: boolean): Promise<void> {
+  /**
+   * One record through intel and the rules (`emit`: the rules whose detections this engine
+   * reports; `intel`: the batch's intel reads, null where the stage does not enrich).
+   */
+  async #detect(tx: Store, engine: DetectionEngine, emit: Set<string> | null, accountId: string, r: StoredRecord, now: number, notifyAgents: Set<string>, intel: IntelBatch | null): Promise<void> {
     let record = r.body as { kind: string; ts: number };
-    if (enrich) {
+    if (intel) {
       if (record.kind === "vault") await applyVaultRecord(tx, accountId, r.agentId, r.body as Parameters<typeof applyVaultRecord>[3], now);
-      if (this.#deps.intel) record = await this.#deps.intel.apply(tx, accountId, r.agentId, record, now);
+      if (this.#deps.intel) record = await this.#deps.intel.apply(tx, accountId, r.agentId, record, now, intel);
     }
     if (this.#deps.hostIntel) record = this.#deps.hostIntel.apply(record);
     const detections = engine.process({ assetId: r.agentId, accountId, record });

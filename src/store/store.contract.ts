@@ -275,6 +275,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       for (let i = 1; i <= 6; i++) assert.equal(await s.logon.countSuccess("default", "a1", "ip", "203.0.113.7", 100 + i), i);
       assert.equal(await s.logon.countSuccess("default", "a2", "ip", "203.0.113.7", 200), 1, "per asset");
       assert.equal(await s.logon.countSuccess("default", "a1", "user", "203.0.113.7", 200), 1, "per kind");
+      assert.equal(await s.logon.countSuccess("default", "a1", "ip", "203.0.113.7", 300, 4), 10, "several at once (an ingest batch's)");
       await s.logon.insertApproval({ id: "la1", accountId: "default", factor: "time", value: "Mon-Fri 08:00-19:00", tz: "Europe/Berlin", assetIds: ["a1"], source: "operator", note: "office hours", createdBy: "u1", createdAt: 5 });
       await s.logon.insertApproval({ id: "la2", accountId: "default", factor: "ip", value: "198.51.100.0/24", tz: null, assetIds: null, source: "auto", note: "", createdBy: "system", createdAt: 6 });
       const ap = await s.logon.listApprovals("default");

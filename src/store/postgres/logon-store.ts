@@ -88,11 +88,11 @@ export function buildPgLogonStores(db: Db): { logon: LogonStore; baseline: Basel
       return (await db.run("DELETE FROM logon_locations WHERE account_id = $1 AND asset_id = $2 AND loc_key = $3", [accountId, assetId, key])) > 0;
     },
     // LOG-4: one atomic upsert returns the new total (two workers counting at once both count)
-    async countSuccess(accountId, assetId, kind, value, at) {
+    async countSuccess(accountId, assetId, kind, value, at, n = 1) {
       const r = await db.get(
-        `INSERT INTO logon_counters (asset_id, kind, value, account_id, successes, first_seen, last_seen) VALUES ($1,$2,$3,$4,1,$5,$5)
-         ON CONFLICT (asset_id, kind, value) DO UPDATE SET successes = logon_counters.successes + 1, last_seen = GREATEST(logon_counters.last_seen, excluded.last_seen)
-         RETURNING successes`, [assetId, kind, value, accountId, at]);
+        `INSERT INTO logon_counters (asset_id, kind, value, account_id, successes, first_seen, last_seen) VALUES ($1,$2,$3,$4,$6,$5,$5)
+         ON CONFLICT (asset_id, kind, value) DO UPDATE SET successes = logon_counters.successes + excluded.successes, last_seen = GREATEST(logon_counters.last_seen, excluded.last_seen)
+         RETURNING successes`, [assetId, kind, value, accountId, at, n]);
       return num(r!.successes);
     },
     async insertApproval(a) {

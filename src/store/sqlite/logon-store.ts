@@ -120,12 +120,12 @@ export function buildSqliteLogonStores(c: LogonConn, g: () => Promise<void>): { 
       await g();
       return c.run("DELETE FROM logon_locations WHERE account_id = ? AND asset_id = ? AND loc_key = ?", accountId, assetId, key) > 0;
     },
-    async countSuccess(accountId, assetId, kind, value, at) {
+    async countSuccess(accountId, assetId, kind, value, at, n = 1) {
       await g();
       c.run(
-        `INSERT INTO logon_counters (asset_id, kind, value, account_id, successes, first_seen, last_seen) VALUES (?,?,?,?,1,?,?)
-         ON CONFLICT (asset_id, kind, value) DO UPDATE SET successes = successes + 1, last_seen = MAX(last_seen, excluded.last_seen)`,
-        assetId, kind, value, accountId, at, at);
+        `INSERT INTO logon_counters (asset_id, kind, value, account_id, successes, first_seen, last_seen) VALUES (?,?,?,?,?,?,?)
+         ON CONFLICT (asset_id, kind, value) DO UPDATE SET successes = successes + excluded.successes, last_seen = MAX(last_seen, excluded.last_seen)`,
+        assetId, kind, value, accountId, n, at, at);
       return num(c.get("SELECT successes FROM logon_counters WHERE asset_id = ? AND kind = ? AND value = ?", assetId, kind, value)!.successes);
     },
     async insertApproval(a) {
