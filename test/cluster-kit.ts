@@ -7,10 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer as netServer, connect as netConnect } from "node:net";
 import { join } from "node:path";
-import pg from "pg";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { TEST_PG_URL, probePostgres } from "../src/store/postgres/test-db.ts";
+import { TEST_PG_URL, probePostgres, dropTestSchema } from "../src/store/postgres/test-db.ts";
 
 export const TEST_NATS_URL = process.env.HOSTWARD_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const ROOT = join(import.meta.dirname, "..");
@@ -82,13 +81,7 @@ export function clusterEnv(partitions = 4): ClusterEnv {
         await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
         await nc.close();
       }
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await c.end();
-      }
+      await dropTestSchema(schema);
     },
   };
 }

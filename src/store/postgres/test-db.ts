@@ -45,15 +45,21 @@ export async function openTestStore(url = TEST_PG_URL): Promise<PgStore & { read
     schema,
     async close() {
       await close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await c.end();
-      }
+      await dropTestSchema(schema, url);
     },
   });
+}
+
+/** Drops a test schema (its name is ours: hw_test_…). */
+export async function dropTestSchema(schema: string, url = TEST_PG_URL): Promise<void> {
+  if (!/^hw_test_[a-z0-9_]+$/.test(schema)) throw new Error(`not a test schema: ${schema}`);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
 }
 
 /**
