@@ -8,8 +8,10 @@
  *          --skip-time-to-block, --skip-alerts (the alert store benchmark, bench/alerts.ts: ~10 min),
  *          --skip-webshell (the web-shell engine beside yara 4, bench/webshell.ts: ~1 min),
  *          --skip-agent (the agent's CPU and RSS, bench/agent-process.ts: ~2 min),
- *          --only webshell,agent,time-to-block,alerts (run just those sections and splice them into the existing
- *          REPORT.md, keeping the other sections as they were last measured).
+ *          --only webshell,agent,time-to-block,alerts,fleet (run just those sections and splice them into the existing
+ *          REPORT.md, keeping the other sections as they were last measured). `fleet` runs bench/fleet.ts once per
+ *          configuration (standalone 1 worker, cluster 1–3 workers; each under ~10 min; HOSTWARD_FLEET_CONFIGS=
+ *          standalone-1,cluster-2 picks some); `npm run bench` without --only leaves the fleet section as it was.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import { generateAuthLog, type GroundTruth } from "./gen-authlog.ts";
 import { parseAuthLine } from "../src/agent/collectors/sshd.parser.ts";
 import { webshellSection } from "./webshell.ts";
 import { agentSection } from "./agent-process.ts";
+import { fleetSection, FLEET_CONFIGS } from "./fleet/report.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const WORK = join(import.meta.dirname, "work");
@@ -608,7 +611,8 @@ ${details.join("\n\n")}
 ${timeToBlockSection()}
 ${alertStoreSection()}
 ${webshellSection()}
-${agentSection()}`;
+${agentSection()}
+${fleetSection()}`;
   writeFileSync(REPORT, md);
   log(`wrote ${relative(ROOT, REPORT)}`);
 }
@@ -634,13 +638,20 @@ function runOnly(which: string[]): void {
     agent: { script: "agent-process.ts", prefix: "Agent load", render: agentSection },
     "time-to-block": { script: "time-to-block.ts", args: ["200"], prefix: "Time to block", render: timeToBlockSection },
     alerts: { script: "alerts.ts", prefix: "Alert store", render: alertStoreSection },
+    fleet: { script: "fleet.ts", prefix: "Fleet", render: fleetSection },
   };
   for (const w of which) {
     const p = parts[w];
     if (!p) throw new Error(`--only: unknown section ${w} (${Object.keys(parts).join(", ")})`);
-    log(`${w}: node bench/${p.script}`);
-    const r = spawnSync(process.execPath, [join(ROOT, "bench", p.script), ...(p.args ?? [])], { stdio: ["ignore", "ignore", "inherit"] });
-    if (r.status !== 0) log(`${w} failed (exit ${r.status})`);
+    // the fleet benchmark: one run (real server processes) per profile and worker count
+    const runs = w === "fleet"
+      ? (process.env.HOSTWARD_FLEET_CONFIGS?.split(",") ?? FLEET_CONFIGS).map((c) => { const [profile, workers] = c.split("-"); return ["--profile", profile!, "--workers", workers ?? "1"]; })
+      : [p.args ?? []];
+    for (const args of runs) {
+      log(`${w}: node bench/${p.script} ${args.join(" ")}`);
+      const r = spawnSync(process.execPath, [join(ROOT, "bench", p.script), ...args], { stdio: ["ignore", "ignore", "inherit"] });
+      if (r.status !== 0) log(`${w} failed (exit ${r.status})`);
+    }
     md = spliceSection(md, p.prefix, p.render());
   }
   writeFileSync(REPORT, md);

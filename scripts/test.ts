@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const patterns = process.argv.slice(2);
-const files = patterns.length ? patterns : ["src/**/*.test.ts", "content/**/*.test.ts", "test/**/*.test.ts"];
+const files = patterns.length ? patterns : ["src/**/*.test.ts", "content/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"];
 const child = spawn(process.execPath, [
   "--test", "--test-concurrency=1",
   "--test-reporter=spec", "--test-reporter-destination=stdout",

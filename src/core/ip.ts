@@ -125,9 +125,22 @@ const NON_PUBLIC = [
   "2001:db8::/32", "ff00::/8",
 ].map((c) => parseCidr(c)!);
 
+/** The IPv4 ones as [network >>> shift, shift]: one shift and compare each, no bit arrays. */
+const NON_PUBLIC_V4 = NON_PUBLIC.filter((c) => c.version === 4).map((c) => {
+  const shift = 32 - c.prefix;
+  const net = c.bits.reduce((n, b) => n * 2 + b, 0) * 2 ** shift;
+  return [shift === 32 ? 0 : net >>> shift, shift] as const;
+});
+const NON_PUBLIC_V6 = NON_PUBLIC.filter((c) => c.version === 6);
+
 /** Private, loopback, link-local, documentation, multicast and reserved ranges are not public. */
 export function isPublicIp(ip: string): boolean {
   const n = normalizeIp(ip);
   if (!n) return false;
-  return !NON_PUBLIC.some((c) => cidrContains(c, n));
+  const v4 = parseIPv4(n);
+  if (v4 !== null) {
+    for (const [net, shift] of NON_PUBLIC_V4) if ((shift === 32 ? 0 : v4 >>> shift) === net) return false;
+    return true;
+  }
+  return !NON_PUBLIC_V6.some((c) => cidrContains(c, n));
 }

@@ -146,13 +146,30 @@ const SAMPLE_USERS = 10;
 
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
+/** Regex answers remembered per rule operator: values up to this length, this many at most. */
+const RE_MEMO_MAX_LEN = 1024;
+const RE_MEMO_ENTRIES = 4096;
+
 /** One operator object as a predicate on the field's value. Regexes are RE2 (linear time). */
 function compileOperators(o: WhereOperators): (v: unknown) => boolean {
   const checks: ((v: unknown) => boolean)[] = [];
   if (o.exists !== undefined) checks.push((v) => (v !== undefined && v !== null) === o.exists);
   if (o.re !== undefined) {
     const re = new RE2(o.re, o.ignoreCase ? "iu" : "u");
-    checks.push((v) => typeof v === "string" && re.test(v));
+    // A fleet repeats itself (the same services start and are sampled on every host), and a call
+    // into RE2's WebAssembly costs microseconds: remember the answer for short values, bounded.
+    const seen = new Map<string, boolean>();
+    checks.push((v) => {
+      if (typeof v !== "string") return false;
+      if (v.length > RE_MEMO_MAX_LEN) return re.test(v);
+      let hit = seen.get(v);
+      if (hit === undefined) {
+        if (seen.size >= RE_MEMO_ENTRIES) seen.clear();
+        hit = re.test(v);
+        seen.set(v, hit);
+      }
+      return hit;
+    });
   }
   const lower = (xs: string[]) => (o.ignoreCase ? xs.map((x) => x.toLowerCase()) : xs);
   const text = (v: unknown): string | null => (typeof v === "string" ? (o.ignoreCase ? v.toLowerCase() : v) : null);
@@ -169,7 +186,11 @@ function compileOperators(o: WhereOperators): (v: unknown) => boolean {
 }
 
 function compileWhere(where: Rule["where"]): (r: Record<string, unknown>) => boolean {
-  const checks = Object.entries(where).map(([path, want]) => {
+  // all entries must hold and each is pure: test the cheap ones (equality, lists) first, so a
+  // record of another action or outcome never reaches a regex
+  const cost = (want: unknown) => (want !== null && typeof want === "object" && !Array.isArray(want) ? ("re" in want ? 2 : 1) : 0);
+  const entries = Object.entries(where).sort((a, b) => cost(a[1]) - cost(b[1]));
+  const checks = entries.map(([path, want]) => {
     const get = getter(path);
     if (Array.isArray(want)) {
       const set = new Set(want);

@@ -4,11 +4,26 @@ import { normalizeIp } from "../core/index.ts";
 /** Attacker-controlled strings are bounded and kept as plain data. */
 const text = (max: number) => z.string().max(max);
 
+/**
+ * A fleet reports the same few addresses over and over (its peers, its resolvers): their
+ * canonical forms are remembered, bounded, so a record costs no re-parse of each address.
+ */
+const normalized = new Map<string, string | null>();
+function normalizeCached(s: string): string | null {
+  let n = normalized.get(s);
+  if (n === undefined) {
+    if (normalized.size >= 8192) normalized.clear();
+    n = normalizeIp(s);
+    normalized.set(s, n);
+  }
+  return n;
+}
+
 export const ipString = z
   .string()
   .max(64)
   .transform((s, ctx) => {
-    const n = normalizeIp(s);
+    const n = normalizeCached(s);
     if (!n) {
       ctx.addIssue({ code: "custom", message: `not an IP address: ${JSON.stringify(s.slice(0, 64))}` });
       return z.NEVER;

@@ -61,6 +61,19 @@ export const busKey = (r: { agentId: string; id: string }): string => `${r.agent
 /** Standalone: one engine per account, every rule. */
 const STANDALONE = "";
 
+/** A standalone batch waiting for its group commit. */
+interface WaitingBatch {
+  agent: Agent;
+  records: unknown[];
+  dropped: number;
+  receivedAt: number;
+  resolve: (r: BatchResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A group commit holds at most this many records (bounds a transaction's time and memory). */
+const GROUP_MAX_RECORDS = 20_000;
+
 /**
  * Telemetry ingest (AGT-9): validate each record, store the new ones (unique per agent
  * and record id), detect, and store the alerts and blocks — all in one transaction, so
@@ -215,17 +228,79 @@ export class IngestService {
   }
 
   ingest(agent: Agent, records: unknown[], dropped = 0): Promise<BatchResult> {
-    // one batch at a time: the engine's state and the store must advance together
+    // one group at a time: the engine's state and the store must advance together
     this.#pending++;
-    const run = this.#queue.then(() => this.#ingest(agent, records, dropped)).finally(() => this.#pending--);
-    this.#queue = run.catch(() => {});
-    return run;
+    return new Promise<BatchResult>((resolve, reject) => {
+      this.#waiting.push({ agent, records, dropped, receivedAt: this.#deps.clock.now(), resolve, reject });
+      if (this.#waiting.length === 1) this.#scheduleGroup();
+    }).finally(() => this.#pending--);
   }
 
-  async #ingest(agent: Agent, raw: unknown[], dropped: number): Promise<BatchResult> {
+  /** Batches waiting for the next group (standalone ingest). */
+  #waiting: WaitingBatch[] = [];
+
+  #scheduleGroup(): void {
+    const run = this.#queue.then(() => this.#ingestGroup());
+    this.#queue = run.catch(() => {});
+  }
+
+  /**
+   * Group commit: every batch waiting when the queue gets to it goes into one transaction (one
+   * commit, one fsync, for all), each answered after that commit. When the group fails, each
+   * batch is retried alone, so one bad batch never costs the others.
+   */
+  async #ingestGroup(): Promise<void> {
+    let n = 0, take = 0;
+    while (take < this.#waiting.length && (take === 0 || n + this.#waiting[take]!.records.length <= GROUP_MAX_RECORDS)) n += this.#waiting[take++]!.records.length;
+    const group = this.#waiting.splice(0, take);
+    if (group.length === 0) return;
+    // batches that came meanwhile (or did not fit) get the next turn
+    if (this.#waiting.length) this.#scheduleGroup();
+    if (group.length === 1) {
+      const b = group[0]!;
+      return this.#ingest(b.agent, b.records, b.dropped, b.receivedAt).then(b.resolve, b.reject);
+    }
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    const parts = group.map((b) => ({ b, ...this.validate(b.agent, b.records, now), fresh: [] as StoredRecord[] }));
+    for (const p of parts) for (const r of p.valid) r.receivedAt = p.b.receivedAt;
+    const notifyAgents = new Set<string>();
+    try {
+      const engines = new Map<string, DetectionEngine>();
+      for (const p of parts) if (!engines.has(p.b.agent.accountId)) engines.set(p.b.agent.accountId, (await this.#engineFor(STANDALONE, "all", p.b.agent.accountId)).engine);
+      await store.transaction(async (tx) => {
+        for (const p of parts) {
+          const { agent, dropped } = p.b;
+          p.fresh = await tx.telemetry.insertNew(p.valid);
+          const intel = new IntelBatch();
+          for (const r of p.fresh) await this.#detect(tx, engines.get(agent.accountId)!, null, agent.accountId, r, now, notifyAgents, intel);
+          await this.#deps.intel?.flush(tx, intel);
+          await tx.agents.touch(agent.id, now);
+          if (p.rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: p.rejected.length, dropped });
+        }
+      });
+    } catch {
+      // the engine saw records the store did not keep: rebuild it, then each batch alone
+      await this.warm().catch(() => {});
+      for (const { b } of parts) await this.#ingest(b.agent, b.records, b.dropped, b.receivedAt).then(b.resolve, b.reject);
+      return;
+    }
+    const done = clock.now();
+    for (const p of parts) {
+      this.#observeLatency(p.fresh, done);
+      const result = { accepted: p.fresh.length, duplicates: p.valid.length - p.fresh.length, rejected: p.rejected };
+      this.countBatch(p.b.agent, result, p.b.dropped);
+      p.b.resolve(result);
+    }
+    for (const a of notifyAgents) this.#deps.notify(a);
+  }
+
+  async #ingest(agent: Agent, raw: unknown[], dropped: number, receivedAt?: number): Promise<BatchResult> {
     const { store, clock } = this.#deps;
     const now = clock.now();
     const { valid, rejected } = this.validate(agent, raw, now);
+    // received = when the request reached the ingest queue (the wait in it counts as latency)
+    if (receivedAt !== undefined) for (const r of valid) r.receivedAt = receivedAt;
     const notifyAgents = new Set<string>();
     let fresh: StoredRecord[] = [];
     try {

@@ -25,6 +25,23 @@ type P = SQLInputValue;
 class Conn {
   readonly db: DatabaseSync;
   tx: Promise<unknown> | null = null;
+  /**
+   * Statements that waited for the open transaction. They go before the next transaction
+   * (first come, first served): otherwise a busy ingest queue, starting one transaction right
+   * after another, can keep a request's statement waiting for seconds.
+   */
+  waiting = 0;
+  /** When the event loop last reached its check phase (after polling sockets) while we watched. */
+  loopSeen = performance.now();
+  #watching = false;
+  watchLoop(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    setImmediate(() => {
+      this.#watching = false;
+      this.loopSeen = performance.now();
+    });
+  }
   #stmts = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -47,6 +64,9 @@ class Conn {
     return Number(this.stmt(sql).run(...p).changes);
   }
 }
+
+/** Transactions run back to back for at most this long (ms) before the event loop gets a turn. */
+const LOOP_TURN_MS = 20;
 
 /** Callers outside a transaction wait for the open one, then run synchronously. */
 type Gate = () => Promise<unknown> | null;
@@ -137,9 +157,16 @@ function buildStores(c: Conn, gate: Gate) {
   // Every method: wait for a foreign transaction (if any), then run synchronously.
   const g = async () => {
     let w = gate();
-    while (w) {
-      await w.catch(() => {});
-      w = gate();
+    if (!w) return;
+    c.waiting++;
+    try {
+      while (w) {
+        await w.catch(() => {});
+        w = gate();
+      }
+    } finally {
+      // counted until the caller's statement (synchronous, right after this returns) has run
+      setImmediate(() => c.waiting--);
     }
   };
 
@@ -804,8 +831,18 @@ export class SqliteStore implements Store {
   }
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    while (this.#c.tx) await this.#c.tx.catch(() => {});
     const c = this.#c;
+    // node:sqlite is synchronous: transactions queued back to back (ingest under load) run in one
+    // chain of microtasks, and the event loop would read no socket, answer no poll and finish no
+    // TLS handshake until the queue is empty. Let it turn when it has not for a while.
+    if (performance.now() - c.loopSeen > LOOP_TURN_MS) await new Promise((r) => setImmediate(r));
+    c.watchLoop();
+    for (;;) {
+      while (c.tx) await c.tx.catch(() => {});
+      if (c.waiting === 0) break;
+      // statements that waited for the last transaction run first (they resume in this microtask drain)
+      await new Promise((r) => setImmediate(r));
+    }
     const run = (async () => {
       c.db.exec("BEGIN IMMEDIATE");
       try {
