@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { extname } from "node:path";
 import { ANALYZERS } from "./analyzers.ts";
 import { shippedSignatures, type SignatureSet } from "./signatures.ts";
@@ -105,11 +105,8 @@ export class WebshellScanner {
 
   scan(path: string, data: Uint8Array, opts: ScanOptions = {}): ScanResult {
     const lang = opts.lang !== undefined && opts.lang !== null ? opts.lang : (webLangOf(path) ?? sniffLang(data));
-    const whole = opts.whole ?? {
-      md5: createHash("md5").update(data).digest("hex"),
-      sha256: createHash("sha256").update(data).digest("hex"),
-      size: data.byteLength,
-    };
+    // one-shot hashing: no Hash object per file
+    const whole = opts.whole ?? { md5: hash("md5", data, "hex"), sha256: hash("sha256", data, "hex"), size: data.byteLength };
     const reasons: Reason[] = [];
     const sigBytes = data.byteLength > SIGNATURE_MAX_BYTES ? data.subarray(0, SIGNATURE_MAX_BYTES) : data;
     try {

@@ -185,6 +185,9 @@ function inIntervals(iv: number[], off: number): boolean {
   return false;
 }
 
+/** A set with no rule (YARA-X needs one). */
+const NO_RULE = "rule hostward_no_rule { condition: false }";
+
 export class SignatureSet {
   readonly rules: ReadonlyMap<string, SignatureRule>;
   /** Short hash of the rule sources, for the engine's `version`. */
@@ -194,18 +197,37 @@ export class SignatureSet {
   /** One compiled set per language (its rules only: fewer patterns to check per file), and one with every rule; compiled on first use. */
   private readonly compiled = new Map<WebLang | "all", YaraX>();
 
-  constructor(files: SignatureFile[]) {
+  /**
+   * `checked`: these very files were compiled as a set already in this process (the scan
+   * workers of `hostward scan`, after the main thread): skip the check, compile each language's
+   * set on first use only.
+   */
+  constructor(files: SignatureFile[], opts: { checked?: boolean } = {}) {
+    // Every rule checked together once (one compile rather than one per file; nothing kept: the
+    // sets used are compiled per language on first use, and the agent keeps this engine loaded).
+    let failure: unknown = null;
+    if (!opts.checked) {
+      try {
+        const v = validate(files.length ? files.map((f) => f.source).join("\n") : NO_RULE);
+        if (v.errors.length) failure = new Error(v.errors.map((e) => `line ${e.line ?? "?"}: ${e.message}`).join("; "));
+      } catch (e) {
+        failure = e;
+      }
+    }
     const rules = new Map<string, SignatureRule>();
     for (const f of files) {
-      // compile each file alone first so that an error names its file
-      const v = validate(f.source);
-      if (v.errors.length) throw new Error(`${f.file}: ${v.errors.map((e) => `line ${e.line ?? "?"}: ${e.message}`).join("; ")}`);
+      // when the set does not compile, each file is compiled alone so that the error names its file
+      if (failure !== null) {
+        const v = validate(f.source);
+        if (v.errors.length) throw new Error(`${f.file}: ${v.errors.map((e) => `line ${e.line ?? "?"}: ${e.message}`).join("; ")}`);
+      }
       for (const r of parseSignatureFile(f.file, f.source)) {
         const dup = rules.get(r.name);
         if (dup) throw new Error(`${f.file}: rule ${r.name} is also in ${dup.file}`);
         rules.set(r.name, r);
       }
     }
+    if (failure !== null) throw new Error(`signatures: ${String((failure as Error)?.message ?? failure).slice(0, 500)}`);
     this.files = files;
     this.rules = rules;
     this.count = rules.size;
@@ -228,7 +250,7 @@ export class SignatureSet {
         });
       }
       // the binding declares compile()'s result under a name it does not export: it is a YaraX
-      const made = compile(sources.length ? sources.join("\n") : "rule hostward_no_rule { condition: false }") as YaraX;
+      const made = compile(sources.length ? sources.join("\n") : NO_RULE) as YaraX;
       made.setMaxMatchesPerPattern(MAX_MATCHES_PER_PATTERN);
       this.compiled.set(key, made);
       c = made;

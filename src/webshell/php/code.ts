@@ -3,10 +3,10 @@
  * function scopes and parameters, call arguments, statement ends and line numbers. All of it
  * is built in linear passes.
  */
-import { K_ID, K_OP, K_VAR, OP_ARROW, OP_DCOLON, SHARED_TOKENS, lex, type Tokens } from "./lexer.ts";
+import { K_ID, K_OP, K_VAR, OP_ARROW, OP_DCOLON, SHARED_TOKENS, lex, nameHash, type Tokens } from "./lexer.ts";
+import { VAR_NAMES, VOCAB } from "./names.ts";
 
-/** match/scope storage of the outermost analysis, reused between files like the lexer's (same bound). */
-let sharedMatch: Int32Array | null = null;
+/** scope storage of the outermost analysis, reused between files like the lexer's (same bound). */
 let sharedScope: Int32Array | null = null;
 
 export interface FuncInfo {
@@ -35,6 +35,8 @@ export class Code {
   readonly loops: Array<[number, number]> = [];
   /** Lower-cased identifiers, cached on demand (a Map: most tokens are never asked for). */
   private readonly lower = new Map<number, string>();
+  /** nameHash() of each key of `funcs`: most calls are not of a function defined here. */
+  private readonly funcHashes = new Set<number>();
   /** Token steps spent by the analysis; bounded so hostile input cannot make it quadratic. */
   work = 0;
   readonly budget: number;
@@ -44,18 +46,50 @@ export class Code {
   constructor(text: string, limit: number, reuse = false) {
     this.tk = lex(text, limit, reuse);
     this.n = this.tk.n;
+    // the lexer matched the brackets as it went
+    this.match = this.tk.match;
     if (reuse && this.n <= SHARED_TOKENS) {
-      sharedMatch ??= new Int32Array(SHARED_TOKENS);
       sharedScope ??= new Int32Array(SHARED_TOKENS);
-      this.match = sharedMatch.subarray(0, this.n).fill(-1);
       this.scope = sharedScope.subarray(0, this.n).fill(0);
     } else {
-      this.match = new Int32Array(this.n).fill(-1);
       this.scope = new Int32Array(this.n);
     }
     this.budget = 64 * this.n + 2_000_000;
-    this.buildMatch();
     this.buildScopes();
+  }
+
+  /**
+   * The name of identifier token i when it is one of the names the heuristics know (VOCAB,
+   * lower case), else null: `word(i) === w` exactly when `id(i) === w`, for every w in VOCAB,
+   * without building a string for the other tokens.
+   */
+  word(i: number): string | null {
+    const w = VOCAB.get(this.tk.hash[i]!);
+    return w !== undefined && this.is(i, w) ? w : null;
+  }
+
+  /**
+   * The name of variable token i (as written, without `$`) when it is one of VAR_NAMES, else
+   * null: `varName(i) === w` exactly when `text(i) === w`, for every w in VAR_NAMES.
+   */
+  varName(i: number): string | null {
+    const w = VAR_NAMES.get(this.tk.hash[i]!);
+    return w !== undefined && this.textIs(i, w) ? w : null;
+  }
+
+  /** Whether token i's text is exactly `s` (case matters), without building a string. */
+  textIs(i: number, s: string): boolean {
+    const a = this.tk.start[i]!;
+    const n = s.length;
+    if (this.tk.end[i]! - a !== n) return false;
+    const t = this.tk.text;
+    for (let k = 0; k < n; k++) if (t.charCodeAt(a + k) !== s.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** The function defined in this file that identifier token i names (`funcs.get(id(i))`). */
+  func(i: number): FuncInfo | undefined {
+    return this.funcHashes.has(this.tk.hash[i]!) ? this.funcs.get(this.id(i)) : undefined;
   }
 
   text(i: number): string {
@@ -180,33 +214,12 @@ export class Code {
     return t.slice(a, e).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "?").trim();
   }
 
-  private buildMatch(): void {
-    const { kind, op } = this.tk;
-    const stack: number[] = [];
-    for (let i = 0; i < this.n; i++) {
-      if (kind[i] !== K_OP) continue;
-      const o = op[i];
-      if (o === 40 || o === 91 || o === 123) stack.push(i);
-      else if (o === 41 || o === 93 || o === 125) {
-        const want = o === 41 ? 40 : o === 93 ? 91 : 123;
-        // Tolerate broken nesting: pop to the nearest opener of the same kind.
-        let k = stack.length - 1;
-        const floor = Math.max(0, stack.length - 8);
-        while (k >= floor && op[stack[k]!] !== want) k--;
-        if (k < floor) continue;
-        const j = stack[k]!;
-        stack.length = k;
-        this.match[i] = j;
-        this.match[j] = i;
-      }
-    }
-  }
-
   private buildScopes(): void {
-    const { kind } = this.tk;
+    const { kind, kw, nkw } = this.tk;
     this.funcOfScope.push({ name: "", scope: 0, params: [], byRef: [], bodyStart: 0, bodyEnd: this.n });
-    for (let i = 0; i < this.n; i++) {
-      if (kind[i] !== K_ID) continue;
+    // only the identifiers the lexer noted can be `global`, `for`, `foreach`, `while` or `function`
+    for (let q = 0; q < nkw; q++) {
+      const i = kw[q]!;
       const len = this.tk.end[i]! - this.tk.start[i]!;
       if (len === 6 && this.is(i, "global")) { this.noteGlobal(i); continue; }
       if ((len === 3 || len === 5 || len === 7) && this.isLoop(i)) continue;
@@ -229,7 +242,7 @@ export class Code {
       const id = this.funcOfScope.length;
       const f: FuncInfo = { name, scope: id, params, byRef, bodyStart: b, bodyEnd: be };
       this.funcOfScope.push(f);
-      if (!this.funcs.has(name)) this.funcs.set(name, f);
+      if (!this.funcs.has(name)) { this.funcs.set(name, f); this.funcHashes.add(nameHash(name)); }
       this.scope.fill(id, po, be + 1);
     }
   }

@@ -9,7 +9,7 @@
  */
 import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { Code } from "./code.ts";
-import { K_BT, K_DSTR, K_ID, K_NUM, K_OP, K_STR, K_VAR, OP_ARROW, OP_CONCAT_ASSIGN, OP_DARROW, OP_DCOLON, interpolatedVars, strValue } from "./lexer.ts";
+import { K_BT, K_DSTR, K_ID, K_NUM, K_OP, K_STR, K_VAR, OP_ARROW, OP_CONCAT_ASSIGN, OP_DARROW, OP_DCOLON, interpolatedVars, nameHash, strValue } from "./lexer.ts";
 import { CRYPTO_DECODERS, INPUT_FUNCS, INPUT_GLOBALS, PROPAGATE, SERVER_INPUT_KEY, STRONG_DECODERS } from "./names.ts";
 
 /** Carries request input. */
@@ -53,7 +53,18 @@ export class Flow {
   readonly recs: Rec[] = [];
   /** Scopes where request input was extracted into local variables. */
   readonly extracted = new Set<number>();
-  readonly assigned = new Set<string>();
+  private assignedKeys: Set<string> | null = null;
+  /**
+   * Keys written by a record (not by a by-reference call): built on first use, after collect()
+   * (only flags() in a scope that extract()ed request input asks).
+   */
+  get assigned(): ReadonlySet<string> {
+    if (this.assignedKeys === null) {
+      this.assignedKeys = new Set();
+      for (const r of this.recs) if (r.kind !== 4) for (const t of r.targets) this.assignedKeys.add(t);
+    }
+    return this.assignedKeys;
+  }
   /** Const writes per key, in token order. */
   private readonly constW = new Map<string, Array<[number, Folded | null]>>();
   readonly arrays = new Map<string, Map<string, Folded>>();
@@ -154,7 +165,8 @@ export class Flow {
   /** A request-input source at variable token i: its label, or "". */
   inputVar(i: number, sc: number): string {
     const c = this.c;
-    const name = c.text(i);
+    const name = c.varName(i);
+    if (name === null) return "";
     if (INPUT_GLOBALS.has(name)) return "$" + name;
     if (name === "_SERVER" && c.isOp(i + 1, 91)) {
       const m = c.match[i + 1]!;
@@ -188,119 +200,40 @@ export class Flow {
 
   // ---- taint ----
 
-  /** Taint flags of the expression [a, b) in scope sc; sets lastLabel. */
+  /** Taint flags found so far by the flags() loop (its helpers add to them; flags() never runs inside its own loop). */
+  private accF = 0;
+  private accLabel = "";
+  private accXor = false;
+
+  /**
+   * Taint flags of the expression [a, b) in scope sc; sets lastLabel. The work per kind of token
+   * is in helpers of its own: each compiles apart (small pieces, and a branch first taken late
+   * recompiles its helper, not the whole loop).
+   */
   flags(a: number, b: number, sc: number): number {
     const c = this.c;
     const { kind, op } = c.tk;
-    let f = 0;
-    let label = "";
-    let xor = false;
     this.lastElemLabel = "";
     if (c.work > c.budget) { this.lastLabel = ""; return 0; }
     c.work += b - a;
     if (!this.sources) { this.lastLabel = ""; return 0; }
+    this.accF = 0;
+    this.accLabel = "";
+    this.accXor = false;
     for (let i = a; i < b; i++) {
       const k = kind[i];
-      if (k === K_VAR) {
-        const src = this.inputVar(i, sc);
-        if (src) {
-          f |= src === "$_FILES" && this.isTmpName(i) ? F_IN : F_IN | F_FULL;
-          if (!label) label = src;
-          i = this.chainEnd(i, b);
-          continue;
-        }
-        const key = this.varKey(i, sc);
-        const v = this.readTaint(i, key, sc);
-        const ce = this.chainEnd(i, b);
-        if (c.isOp(ce + 1, 40) && !c.isOp(i - 1, OP_ARROW)) {
-          const callee = this.fold(i, ce + 1, sc, 0, i);
-          if (callee && (STRONG_DECODERS.has(callee.v.toLowerCase()) || CRYPTO_DECODERS.has(callee.v.toLowerCase()))) f |= F_DEC;
-        }
-        if (v) { f |= v; if (!label) label = this.label.get(key) || this.lastElemLabel; }
-        else if (this.extracted.has(sc) && !this.assigned.has(key) && key.charCodeAt(0) !== 80 && c.text(i) !== "this") {
-          f |= F_IN | F_FULL; if (!label) label = "extract()ed request input";
-        }
-        i = this.chainEnd(i, b);
-        continue;
-      }
-      if (k === K_ID) {
-        if (c.isOp(i + 1, 40) && c.tk.end[i]! - c.tk.start[i]! === 8 && c.id(i) === "function") { i = this.closureEnd(i + 1, b); continue; }
-        if (!c.isOp(i + 1, 40)) continue;
-        const name = c.id(i);
-        const close = c.match[i + 1]!;
-        if (close < 0) continue;
-        if (c.isMemberCall(i)) {
-          // Code hidden in a doc comment and read back through reflection.
-          if (name === "getdoccomment") f |= F_DEC;
-          const fn = this.methodFlow ? c.funcs.get(name) : undefined;
-          if (fn) { const v = this.taint.get("R:" + name) ?? 0; if (v) { f |= v; if (!label) label = this.label.get("R:" + name) ?? ""; } }
-          i = close;
-          continue;
-        }
-        if (c.isId(i - 1, "new") || c.isId(i - 1, "function")) { i = close; continue; }
-        if (INPUT_FUNCS.has(name)) { f |= F_IN | F_FULL; if (!label) label = name + "()"; i = close; continue; }
-        if (name === "getenv") {
-          const s = this.fold(i + 2, close, sc);
-          if (s && /^HTTP_/i.test(s.v)) { f |= F_IN | F_FULL; if (!label) label = "getenv('" + s.v.slice(0, 40) + "')"; }
-          i = close;
-          continue;
-        }
-        if (CRYPTO_DECODERS.has(name)) { f |= F_CRYPTO | F_DEC; continue; }
-        if (STRONG_DECODERS.has(name)) { f |= F_DEC; continue; }
-        if (PROPAGATE.has(name)) {
-          if (name === "file_get_contents" || name === "file" || name === "fopen") {
-            const s = this.fold(i + 2, c.exprEnd(i + 2), sc);
-            if (s && /^(https?|ftp):\/\//i.test(s.v)) f |= F_REMOTE;
-          }
-          continue;
-        }
-        const fn = c.funcs.get(name);
-        if (fn) { const v = this.taint.get("R:" + name) ?? 0; if (v) { f |= v; if (!label) label = this.label.get("R:" + name) ?? ""; } }
-        i = close;
-        continue;
-      }
-      if (k === K_STR || k === K_DSTR || k === K_BT) {
-        if (c.tk.cend[i]! - c.tk.cstart[i]! >= 11) {
-          const head = c.tk.text.substr(c.tk.cstart[i]!, 11).toLowerCase();
-          if (head === "php://input") { f |= F_IN | F_FULL; if (!label) label = "php://input"; }
-        }
-        if (this.isBlob(i)) f |= F_BLOB;
-        if (k !== K_STR && c.tk.text.indexOf("$", c.tk.cstart[i]!) < c.tk.cend[i]!) {
-          for (const v of interpolatedVars(c.tk, i)) {
-            if (INPUT_GLOBALS.has(v)) { f |= F_IN; if (!label) label = "$" + v; continue; }
-            const key = v === "GLOBALS" || v.charCodeAt(0) === 95 ? "0:" + v : (sc !== 0 && c.globals.get(sc)?.has(v) ? "0:" : sc + ":") + v;
-            const t = this.taint.get(key);
-            if (t) { f |= t & ~F_FULL; if (!label) label = this.label.get(key) ?? ""; }
-          }
-        }
-        continue;
-      }
-      if (k === K_OP) {
-        const o = op[i];
-        if (o === 94) { xor = true; continue; }
-        if (o === 40 && kind[i + 1] === K_ID && c.isOp(i + 2, 41) && /^(int|integer|bool|boolean|float|double)$/.test(c.id(i + 1))) {
-          // A numeric cast: skip its operand.
-          let j = i + 3;
-          if (kind[j] === K_VAR) j = this.chainEnd(j, b);
-          else if (kind[j] === K_ID && c.isOp(j + 1, 40)) j = Math.max(j, c.match[j + 1]!);
-          else if (c.isOp(j, 40)) j = Math.max(j, c.match[j]!);
-          i = j;
-          continue;
-        }
-        if (o === 36 && kind[i + 1] === K_VAR) {
-          const s = this.fold(i + 1, this.chainEnd(i + 1, b) + 1, sc);
-          if (s && INPUT_GLOBALS.has(s.v)) { f |= F_IN | F_FULL; if (!label) label = "$" + s.v; }
-          i = this.chainEnd(i + 1, b);
-          continue;
-        }
-        if (o === 36 && c.isOp(i + 1, 123)) {
-          const m = c.match[i + 1]!;
-          const s = m > 0 ? this.fold(i + 2, m, sc) : null;
-          if (s && INPUT_GLOBALS.has(s.v)) { f |= F_IN | F_FULL; if (!label) label = "$" + s.v; }
-          if (m > 0) i = this.chainEnd(m, b);
-        }
+      if (k === K_VAR) i = this.flagsVar(i, b, sc);
+      else if (k === K_ID) i = this.flagsId(i, b, sc);
+      else if (k === K_STR || k === K_DSTR || k === K_BT) this.flagsStr(i, k, sc);
+      else if (k === K_OP) {
+        const o = op[i]!;
+        if (o === 94) this.accXor = true;
+        else if (o === 40 || o === 36) i = this.flagsOp(i, o, b, sc);
       }
     }
+    let f = this.accF;
+    const label = this.accLabel;
+    const xor = this.accXor;
     if (xor && f & (F_IN | F_DEC)) f |= F_CRYPTO;
     // A prefix the request does not control ("handler_" . $x, DIR . $x) limits what the value can name.
     if (f & F_FULL && this.prefixDepth < 3) {
@@ -313,6 +246,123 @@ export class Flow {
     this.lastLabel = label;
     if (f & F_IN) this.hasInput = true;
     return f;
+  }
+
+  /** flags() at variable token i: request input, a tainted variable or element, a decoder called through it. Returns where the loop goes on. */
+  private flagsVar(i: number, b: number, sc: number): number {
+    const c = this.c;
+    const src = this.inputVar(i, sc);
+    if (src) {
+      this.accF |= src === "$_FILES" && this.isTmpName(i) ? F_IN : F_IN | F_FULL;
+      if (!this.accLabel) this.accLabel = src;
+      return this.chainEnd(i, b);
+    }
+    const key = this.varKey(i, sc);
+    const v = this.readTaint(i, key, sc);
+    const ce = this.chainEnd(i, b);
+    if (c.isOp(ce + 1, 40) && !c.isOp(i - 1, OP_ARROW)) {
+      const callee = this.fold(i, ce + 1, sc, 0, i);
+      if (callee && (STRONG_DECODERS.has(callee.v.toLowerCase()) || CRYPTO_DECODERS.has(callee.v.toLowerCase()))) this.accF |= F_DEC;
+    }
+    if (v) { this.accF |= v; if (!this.accLabel) this.accLabel = this.label.get(key) || this.lastElemLabel; }
+    else if (this.extracted.has(sc) && !this.assigned.has(key) && key.charCodeAt(0) !== 80 && c.text(i) !== "this") {
+      this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = "extract()ed request input";
+    }
+    return this.chainEnd(i, b);
+  }
+
+  /** flags() at identifier token i: input functions, decoders, remote reads, the results of functions defined here. Returns where the loop goes on. */
+  private flagsId(i: number, b: number, sc: number): number {
+    const c = this.c;
+    if (c.isOp(i + 1, 40) && c.tk.end[i]! - c.tk.start[i]! === 8 && c.is(i, "function")) return this.closureEnd(i + 1, b);
+    if (!c.isOp(i + 1, 40)) return i;
+    // a known name, or null (then only a function defined in this file matters)
+    const name = c.word(i);
+    const close = c.match[i + 1]!;
+    if (close < 0) return i;
+    if (c.isMemberCall(i)) {
+      // Code hidden in a doc comment and read back through reflection.
+      if (name === "getdoccomment") this.accF |= F_DEC;
+      const fn = this.methodFlow ? c.func(i) : undefined;
+      if (fn) this.returned(fn.name);
+      return close;
+    }
+    if (c.isId(i - 1, "new") || c.isId(i - 1, "function")) return close;
+    if (name === null) {
+      const fn = c.func(i);
+      if (fn) this.returned(fn.name);
+      return close;
+    }
+    if (INPUT_FUNCS.has(name)) { this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = name + "()"; return close; }
+    if (name === "getenv") {
+      const s = this.fold(i + 2, close, sc);
+      if (s && /^HTTP_/i.test(s.v)) { this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = "getenv('" + s.v.slice(0, 40) + "')"; }
+      return close;
+    }
+    if (CRYPTO_DECODERS.has(name)) { this.accF |= F_CRYPTO | F_DEC; return i; }
+    if (STRONG_DECODERS.has(name)) { this.accF |= F_DEC; return i; }
+    if (PROPAGATE.has(name)) {
+      if (name === "file_get_contents" || name === "file" || name === "fopen") {
+        const s = this.fold(i + 2, c.exprEnd(i + 2), sc);
+        if (s && /^(https?|ftp):\/\//i.test(s.v)) this.accF |= F_REMOTE;
+      }
+      return i;
+    }
+    const fn = c.func(i);
+    if (fn) this.returned(fn.name);
+    return close;
+  }
+
+  /** The taint of what function `name` (defined here) returns, added to flags()'s. */
+  private returned(name: string): void {
+    const v = this.taint.get("R:" + name) ?? 0;
+    if (v) { this.accF |= v; if (!this.accLabel) this.accLabel = this.label.get("R:" + name) ?? ""; }
+  }
+
+  /** flags() at string token i: `php://input`, a blob, request variables interpolated. */
+  private flagsStr(i: number, k: number, sc: number): void {
+    const c = this.c;
+    if (c.tk.cend[i]! - c.tk.cstart[i]! >= 11) {
+      const head = c.tk.text.substr(c.tk.cstart[i]!, 11).toLowerCase();
+      if (head === "php://input") { this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = "php://input"; }
+    }
+    if (this.isBlob(i)) this.accF |= F_BLOB;
+    if (k !== K_STR && c.tk.text.indexOf("$", c.tk.cstart[i]!) < c.tk.cend[i]!) {
+      for (const v of interpolatedVars(c.tk, i)) {
+        if (INPUT_GLOBALS.has(v)) { this.accF |= F_IN; if (!this.accLabel) this.accLabel = "$" + v; continue; }
+        const key = v === "GLOBALS" || v.charCodeAt(0) === 95 ? "0:" + v : (sc !== 0 && c.globals.get(sc)?.has(v) ? "0:" : sc + ":") + v;
+        const t = this.taint.get(key);
+        if (t) { this.accF |= t & ~F_FULL; if (!this.accLabel) this.accLabel = this.label.get(key) ?? ""; }
+      }
+    }
+  }
+
+  /** flags() at `(` (a numeric cast skips its operand) or `$` (`$$x`, `${…}` naming a superglobal). Returns where the loop goes on. */
+  private flagsOp(i: number, o: number, b: number, sc: number): number {
+    const c = this.c;
+    const { kind } = c.tk;
+    if (o === 40) {
+      if (kind[i + 1] === K_ID && c.isOp(i + 2, 41) && /^(int|integer|bool|boolean|float|double)$/.test(c.id(i + 1))) {
+        let j = i + 3;
+        if (kind[j] === K_VAR) j = this.chainEnd(j, b);
+        else if (kind[j] === K_ID && c.isOp(j + 1, 40)) j = Math.max(j, c.match[j + 1]!);
+        else if (c.isOp(j, 40)) j = Math.max(j, c.match[j]!);
+        return j;
+      }
+      return i;
+    }
+    if (kind[i + 1] === K_VAR) {
+      const s = this.fold(i + 1, this.chainEnd(i + 1, b) + 1, sc);
+      if (s && INPUT_GLOBALS.has(s.v)) { this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = "$" + s.v; }
+      return this.chainEnd(i + 1, b);
+    }
+    if (c.isOp(i + 1, 123)) {
+      const m = c.match[i + 1]!;
+      const s = m > 0 ? this.fold(i + 2, m, sc) : null;
+      if (s && INPUT_GLOBALS.has(s.v)) { this.accF |= F_IN | F_FULL; if (!this.accLabel) this.accLabel = "$" + s.v; }
+      if (m > 0) return this.chainEnd(m, b);
+    }
+    return i;
   }
 
   /** The first `.` at depth 0 of [a, b), or -1. */
@@ -389,7 +439,6 @@ export class Flow {
 
   private push(kind: Rec["kind"], targets: string[], a: number, b: number, sc: number, at: number, idx?: [number, number] | null): void {
     if (targets.length === 0 || b <= a) return;
-    for (const t of targets) this.assigned.add(t);
     let elem: string | undefined;
     if (kind === 3 && idx && targets.length === 1) {
       const k = this.fold(idx[0], idx[1], sc);
@@ -443,8 +492,10 @@ export class Flow {
 
   private collect(): void {
     const c = this.c;
-    const { kind, op } = c.tk;
-    for (let i = 0; i < c.n; i++) {
+    const { kind, op, asg, nasg } = c.tk;
+    // only assignment operators, calls and `return` add records: the lexer listed them, in order
+    for (let q = 0; q < nasg; q++) {
+      const i = asg[q]!;
       const k = kind[i];
       if (k === K_OP) {
         const o = op[i];
@@ -468,7 +519,10 @@ export class Flow {
       const len = c.tk.end[i]! - c.tk.start[i]!;
       // Keywords below are 6-7 chars; everything else must be a call.
       if (len !== 6 && len !== 7 && !c.isOp(i + 1, 40)) continue;
-      const name = c.id(i);
+      // a known name or null; a call of neither a known name nor a function defined here adds no record
+      const name = c.word(i);
+      const fn = c.func(i);
+      if (name === null && fn === undefined) continue;
       const sc = c.scope[i]!;
       if (name === "foreach" && c.isOp(i + 1, 40)) {
         const close = c.match[i + 1]!;
@@ -498,7 +552,6 @@ export class Flow {
       }
       if (!c.isOp(i + 1, 40)) continue;
       const member = c.isMemberCall(i);
-      const fn = c.funcs.get(name);
       if (fn && ((member && this.methodFlow) || c.isPlainCall(i))) {
         const a = c.args(i + 1);
         for (let p = 0; p < a.length && p < fn.params.length; p++) {
@@ -895,6 +948,7 @@ export const taintShortcut = { enabled: true };
 
 /** Identifiers that start taint when called (flags(): input functions, decoders, remote reads, doc comments). */
 const SOURCE_CALLS = new Set(["import_request_variables", "getdoccomment", "getenv", "file_get_contents", "file", "fopen", ...INPUT_FUNCS, ...CRYPTO_DECODERS, ...STRONG_DECODERS]);
+const SOURCE_CALL_HASHES = new Set([...SOURCE_CALLS].map(nameHash));
 
 /**
  * Whether any token of the file can make flags() non-zero: a superset of the sources flags()
@@ -905,17 +959,19 @@ const SOURCE_CALLS = new Set(["import_request_variables", "getdoccomment", "gete
  * variables, user functions' results, extract()ed scopes — is only tainted through these.
  */
 export function hasTaintSource(c: Code): boolean {
-  const { kind, op } = c.tk;
+  const { kind, op, act, nact } = c.tk;
   const t = c.tk.text;
-  for (let i = 0; i < c.n; i++) {
+  // the lexer's list of variables, strings, calls and `$` holds every token that can be a source
+  for (let q = 0; q < nact; q++) {
+    const i = act[q]!;
     const k = kind[i];
     if (k === K_VAR) {
       const f = t.charCodeAt(c.tk.start[i]!);
       const nx = kind[i + 1] === K_OP ? op[i + 1]! : 0;
       // only `$_…`, `$HTTP_…` and `$GLOBALS` name input; other variables matter when called
       if (f !== 95 && f !== 72 && f !== 71 && nx !== 91 && nx !== 123 && nx !== 40 && nx !== OP_ARROW) continue;
-      const name = c.text(i);
-      if (INPUT_GLOBALS.has(name)) return true;
+      const name = c.varName(i);
+      if (name !== null && INPUT_GLOBALS.has(name)) return true;
       if (name === "_SERVER" || name === "GLOBALS") {
         // inputVar()/varKey() fold the index: a lone literal is read without side effects.
         if (!c.isOp(i + 1, 91)) { if (name === "GLOBALS") return true; continue; }
@@ -936,7 +992,7 @@ export function hasTaintSource(c: Code): boolean {
       continue;
     }
     if (k === K_ID) {
-      if (c.isOp(i + 1, 40) && SOURCE_CALLS.has(c.id(i))) return true;
+      if (c.isOp(i + 1, 40) && SOURCE_CALL_HASHES.has(c.tk.hash[i]!)) { const w = c.word(i); if (w !== null && SOURCE_CALLS.has(w)) return true; }
       continue;
     }
     if (k === K_STR || k === K_DSTR || k === K_BT) {

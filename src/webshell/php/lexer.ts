@@ -47,6 +47,28 @@ export interface Tokens {
   /** For strings: offset of the content (after the quote or heredoc label line) and its end. */
   readonly cstart: Int32Array;
   readonly cend: Int32Array;
+  /**
+   * For K_ID: nameHash() of the lower-cased name (as Code.id() spells it); for K_VAR: of the
+   * name as written. Lets the analysis ask "is this one of the names I know?" without building
+   * a string per token. Other kinds: unspecified.
+   */
+  readonly hash: Int32Array;
+  /** Index of the matching bracket for ( [ { and ) ] }, or -1; exactly n long. */
+  readonly match: Int32Array;
+  /** Indices of the K_ID tokens that may be `function`, `global`, `for`, `foreach` or `while` (by length and first letter), in order. */
+  readonly kw: Int32Array;
+  readonly nkw: number;
+  /**
+   * Indices, in order, of every token the per-token heuristics can act on: variables, strings,
+   * identifiers followed by `(`, identifiers that may be goto/include/require (by length and
+   * hash), `$` operators, and `)` followed by `(`. Every other token is an operator or a
+   * number those passes skip.
+   */
+  readonly act: Int32Array;
+  readonly nact: number;
+  /** Indices, in order, of the tokens the data flow records: assignment operators, identifiers followed by `(`, and identifiers that may be `return`. */
+  readonly asg: Int32Array;
+  readonly nasg: number;
   /** Bytes of inline HTML outside PHP tags. */
   readonly htmlBytes: number;
   /** True when the file had no PHP open tag and was read as code anyway. */
@@ -59,38 +81,154 @@ for (let c = 0; c < 256; c++) CLASS[c] = (c >= 97 && c <= 122) || (c >= 65 && c 
 const isIdStart = (c: number): boolean => (c < 256 ? (CLASS[c]! & 1) !== 0 : c === c);
 const isIdChar = (c: number): boolean => (c < 256 ? CLASS[c]! !== 0 : c === c);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** Single-character operators that start no longer operator, comment, string or tag: 1 `,;` 2 openers 3 closers (every bracket is lexed through here). */
+const SIMPLE_OP = new Uint8Array(128);
+for (const ch of ",;") SIMPLE_OP[ch.charCodeAt(0)] = 1;
+for (const ch of "([{") SIMPLE_OP[ch.charCodeAt(0)] = 2;
+for (const ch of ")]}") SIMPLE_OP[ch.charCodeAt(0)] = 3;
 
+/** One step of the name hash (the lexer computes it inline while it reads a name). */
+const HASH_MUL = 0x01000193;
+/** The hash the lexer gives a name: FNV-1a-like over its UTF-16 code units. */
+export function nameHash(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), HASH_MUL);
+  return h;
+}
+const H_GOTO = nameHash("goto"), H_INCLUDE = nameHash("include"), H_REQUIRE = nameHash("require");
+const H_INCLUDE_ONCE = nameHash("include_once"), H_REQUIRE_ONCE = nameHash("require_once"), H_RETURN = nameHash("return");
+
+/**
+ * The token arrays. Everything is sized by one capacity (a list never holds more entries than
+ * there are tokens, brackets never nest deeper), checked once per lexer step: the push methods
+ * have no branch of their own that runs only now and then (a path the optimising compiler has
+ * not seen makes it throw the whole lexer's code away when first taken).
+ */
 class Buf {
   n = 0;
+  cap: number;
   kind: Uint8Array;
   op: Int32Array;
   start: Int32Array;
   end: Int32Array;
   cstart: Int32Array;
   cend: Int32Array;
+  hash: Int32Array;
+  match: Int32Array;
+  kw: Int32Array;
+  nkw = 0;
+  act: Int32Array;
+  nact = 0;
+  asg: Int32Array;
+  nasg = 0;
+  /** Open brackets not closed yet (token indices). */
+  stack: Int32Array;
+  sp = 0;
   constructor(cap: number) {
+    this.cap = cap;
     this.kind = new Uint8Array(cap);
     this.op = new Int32Array(cap);
     this.start = new Int32Array(cap);
     this.end = new Int32Array(cap);
     this.cstart = new Int32Array(cap);
     this.cend = new Int32Array(cap);
+    this.hash = new Int32Array(cap);
+    this.match = new Int32Array(cap);
+    this.kw = new Int32Array(cap);
+    this.act = new Int32Array(cap);
+    this.asg = new Int32Array(cap);
+    this.stack = new Int32Array(cap);
   }
-  push(kind: number, op: number, s: number, e: number, cs: number, ce: number): void {
-    if (this.n === this.kind.length) this.grow();
+  /** A string token (K_STR / K_DSTR / K_BT): escapes in `op`, content span in cstart/cend. */
+  pushStr(kind: number, op: number, s: number, e: number, cs: number, ce: number): void {
     const i = this.n++;
-    this.kind[i] = kind; this.op[i] = op; this.start[i] = s; this.end[i] = e; this.cstart[i] = cs; this.cend[i] = ce;
+    this.kind[i] = kind; this.op[i] = op; this.start[i] = s; this.end[i] = e; this.cstart[i] = cs; this.cend[i] = ce; this.match[i] = -1;
+    this.act[this.nact++] = i;
   }
-  private grow(): void {
-    const m = this.kind.length * 2;
+  /** `<?=` (an implicit echo). */
+  pushEcho(s: number, e: number): void {
+    const i = this.n++;
+    this.kind[i] = K_ECHO; this.op[i] = 0; this.start[i] = s; this.end[i] = e; this.cstart[i] = 0; this.cend[i] = 0; this.match[i] = -1;
+  }
+  /** An identifier, variable or number: no operator code, no content span; `h` its name hash. */
+  pushName(kind: number, s: number, e: number, h: number): number {
+    const i = this.n++;
+    this.kind[i] = kind; this.op[i] = 0; this.start[i] = s; this.end[i] = e; this.cstart[i] = 0; this.cend[i] = 0; this.hash[i] = h; this.match[i] = -1;
+    return i;
+  }
+  /** An operator other than a bracket: assignments are listed for the data flow, `$` for the per-token pass. */
+  pushOp(o: number, s: number, e: number): void {
+    const i = this.n++;
+    this.kind[i] = K_OP; this.op[i] = o; this.start[i] = s; this.end[i] = e; this.cstart[i] = 0; this.cend[i] = 0; this.match[i] = -1;
+    if (o === 61 || o === OP_CONCAT_ASSIGN || o === OP_ASSIGN_OTHER) this.asg[this.nasg++] = i;
+    else if (o === 36) this.act[this.nact++] = i;
+  }
+  /** `,` or `;` at s. */
+  pushPlain(o: number, s: number): void {
+    const i = this.n++;
+    this.kind[i] = K_OP; this.op[i] = o; this.start[i] = s; this.end[i] = s + 1; this.cstart[i] = 0; this.cend[i] = 0; this.match[i] = -1;
+  }
+  /** `(`, `[` or `{` at s: kept open until its closer (what Code.buildMatch did in a pass of its own). */
+  pushOpen(o: number, s: number): void {
+    const i = this.n++;
+    this.kind[i] = K_OP; this.op[i] = o; this.start[i] = s; this.end[i] = s + 1; this.cstart[i] = 0; this.cend[i] = 0; this.match[i] = -1;
+    if (o === 40 && i > 0) {
+      // a call `name(` (both passes; listed once), or `(…)(` (a dynamic call)
+      const p = i - 1;
+      const pk = this.kind[p];
+      if (pk === K_ID) {
+        if (this.nact === 0 || this.act[this.nact - 1] !== p) this.act[this.nact++] = p;
+        if (this.nasg === 0 || this.asg[this.nasg - 1] !== p) this.asg[this.nasg++] = p;
+      } else if (pk === K_OP && this.op[p] === 41) this.act[this.nact++] = p;
+    }
+    this.stack[this.sp++] = i;
+  }
+  /**
+   * `)`, `]` or `}` at s: it pops to the nearest opener of its kind among the last 8 still
+   * open, so broken nesting is tolerated.
+   */
+  pushClose(o: number, s: number): void {
+    const i = this.n++;
+    this.kind[i] = K_OP; this.op[i] = o; this.start[i] = s; this.end[i] = s + 1; this.cstart[i] = 0; this.cend[i] = 0; this.match[i] = -1;
+    const want = o === 41 ? 40 : o === 93 ? 91 : 123;
+    const stack = this.stack;
+    let k = this.sp - 1;
+    const floor = Math.max(0, this.sp - 8);
+    while (k >= floor && this.op[stack[k]!] !== want) k--;
+    if (k < floor) return;
+    const j = stack[k]!;
+    this.sp = k;
+    this.match[i] = j;
+    this.match[j] = i;
+  }
+  /** At least twice the capacity (or `want`), contents kept. */
+  grow(want = 0): void {
+    const m = Math.max(this.cap * 2, want);
+    this.cap = m;
     const k = new Uint8Array(m); k.set(this.kind); this.kind = k;
-    const o = new Int32Array(m); o.set(this.op); this.op = o;
-    const s = new Int32Array(m); s.set(this.start); this.start = s;
-    const e = new Int32Array(m); e.set(this.end); this.end = e;
-    const cs = new Int32Array(m); cs.set(this.cstart); this.cstart = cs;
-    const ce = new Int32Array(m); ce.set(this.cend); this.cend = ce;
+    const i32 = (a: Int32Array): Int32Array => { const g = new Int32Array(m); g.set(a); return g; };
+    this.op = i32(this.op);
+    this.start = i32(this.start);
+    this.end = i32(this.end);
+    this.cstart = i32(this.cstart);
+    this.cend = i32(this.cend);
+    this.hash = i32(this.hash);
+    this.match = i32(this.match);
+    this.kw = i32(this.kw);
+    this.act = i32(this.act);
+    this.asg = i32(this.asg);
+    this.stack = i32(this.stack);
+  }
+  /** Past the last token, zeros (as in a fresh buffer), so that a look one or two tokens ahead reads the same whatever file the buffer held before. */
+  seal(): void {
+    if (this.n + SENTINELS > this.cap) this.grow();
+    for (let i = this.n; i < this.n + SENTINELS; i++) {
+      this.kind[i] = 0; this.op[i] = 0; this.start[i] = 0; this.end[i] = 0; this.cstart[i] = 0; this.cend[i] = 0; this.hash[i] = 0; this.match[i] = 0;
+    }
   }
 }
+/** Zeroed slots after the last token (seal()). */
+const SENTINELS = 4;
 
 /** Finds the next PHP open tag at or after `from`; returns [tagStart, codeStart, isEcho] or null. */
 function nextOpenTag(t: string, from: number, limit: number): [number, number, boolean] | null {
@@ -119,7 +257,7 @@ function countEscapes(t: string, s: number, e: number): number {
 
 let shared: Buf | null = null;
 /**
- * Tokens the shared buffers keep between files (~1.4 MB): enough for nearly every file. A larger
+ * Tokens the shared buffers keep between files (~3 MB: 45 bytes a token): enough for nearly every file. A larger
  * file lexes into buffers of its own, dropped with its analysis, so that one big file does not
  * pin tens of MB for the rest of the process (the agent keeps this engine loaded).
  */
@@ -143,6 +281,10 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
     if (shared === null || shared.kind.length > SHARED_TOKENS) shared = new Buf(SHARED_TOKENS);
     b = shared;
     b.n = 0;
+    b.nkw = 0;
+    b.nact = 0;
+    b.nasg = 0;
+    b.sp = 0;
   } else b = new Buf(want);
   let html = 0;
   let i = 0;
@@ -157,32 +299,66 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
     // No open tag: a fragment meant to be included or pasted into eval is read as code;
     // a document (HTML, XML, text starting with markup) stays inline output.
     const m = /\S/.exec(t.slice(0, 4096));
-    if (m && t.charCodeAt(m.index) === 60) return { text: t, n: 0, kind: b.kind, op: b.op, start: b.start, end: b.end, cstart: b.cstart, cend: b.cend, htmlBytes: len, noOpenTag: false };
+    if (m && t.charCodeAt(m.index) === 60) {
+      b.seal();
+      return tokens(t, b, len, false);
+    }
     noOpenTag = true;
   } else {
     html += first[0];
-    if (first[2]) b.push(K_ECHO, 0, first[0], first[1], 0, 0);
+    if (first[2]) b.pushEcho(first[0], first[1]);
     i = first[1];
   }
   while (i < len) {
+    // room for the (at most two) tokens of this step: the one capacity check
+    // (grown to what the token density so far predicts for the whole text: one copy, not several)
+    if (b.n + 2 > b.cap) b.grow(Math.ceil((b.n / Math.max(1, i)) * len * 1.1) + 64);
     const c = t.charCodeAt(i);
     // whitespace
     if (c === 32 || c === 10 || c === 9 || c === 13 || c === 11 || c === 12) { i++; continue; }
+    // the most common operators, which no longer one starts: `( ) [ ] { } , ;`
+    const sk = c < 128 ? SIMPLE_OP[c]! : 0;
+    if (sk !== 0) {
+      if (sk === 1) b.pushPlain(c, i); else if (sk === 2) b.pushOpen(c, i); else b.pushClose(c, i);
+      i++;
+      continue;
+    }
     if (c === 36 /* $ */) {
       const d = t.charCodeAt(i + 1);
       if (isIdStart(d)) {
         let j = i + 2;
-        while (j < len && isIdChar(t.charCodeAt(j))) j++;
-        b.push(K_VAR, 0, i + 1, j, 0, 0);
+        let h = Math.imul(0x811c9dc5 ^ d, HASH_MUL);
+        for (; j < len; j++) {
+          const e = t.charCodeAt(j);
+          if (!isIdChar(e)) break;
+          h = Math.imul(h ^ e, HASH_MUL);
+        }
+        b.act[b.nact++] = b.pushName(K_VAR, i + 1, j, h);
         i = j;
         continue;
       }
-      b.push(K_OP, 36, i, i + 1, 0, 0); i++; continue;
+      b.pushOp(36, i, i + 1); i++; continue;
     }
     if (isIdStart(c)) {
       let j = i + 1;
-      while (j < len && isIdChar(t.charCodeAt(j))) j++;
-      b.push(K_ID, 0, i, j, 0, 0);
+      // the lower-cased name's hash as the name is read (ASCII); a name with other characters is
+      // hashed as Code.id() lower-cases it
+      let h = Math.imul(0x811c9dc5 ^ (c >= 65 && c <= 90 ? c + 32 : c), HASH_MUL);
+      let all = c;
+      for (; j < len; j++) {
+        const d = t.charCodeAt(j);
+        if (!isIdChar(d)) break;
+        h = Math.imul(h ^ (d >= 65 && d <= 90 ? d + 32 : d), HASH_MUL);
+        all |= d;
+      }
+      if (all >= 128) h = nameHash(t.slice(i, j).toLowerCase());
+      const at = b.pushName(K_ID, i, j, h);
+      // `for` `while` `global` `foreach` `function`: the keywords Code's scope pass looks for
+      const w = j - i;
+      if (w >= 3 && w <= 8 && w !== 4) { const f = c | 32; if (f === 102 || f === 103 || f === 119) b.kw[b.nkw++] = at; }
+      // goto / include / require (the per-token pass counts or follows them without a call) and return (the data flow)
+      if (w === 4 || w === 7 || w === 12) { if (h === H_GOTO || h === H_INCLUDE || h === H_REQUIRE || h === H_INCLUDE_ONCE || h === H_REQUIRE_ONCE) b.act[b.nact++] = at; }
+      else if (w === 6 && h === H_RETURN) b.asg[b.nasg++] = at;
       i = j;
       continue;
     }
@@ -192,7 +368,7 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
         const d = t.charCodeAt(j);
         if (isIdChar(d) || d === 46) j++; else break;
       }
-      b.push(K_NUM, 0, i, j, 0, 0);
+      b.pushName(K_NUM, i, j, 0);
       i = j;
       continue;
     }
@@ -214,7 +390,7 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
       const ce = Math.min(j, len);
       const kind = c === 39 ? K_STR : c === 34 ? K_DSTR : K_BT;
       const escapes = kind === K_STR || firstBs < 0 || firstBs >= ce - 1 ? 0 : countEscapes(t, firstBs, ce);
-      b.push(kind, escapes, i, Math.min(j + 1, len), i + 1, ce);
+      b.pushStr(kind, escapes, i, Math.min(j + 1, len), i + 1, ce);
       i = j + 1;
       continue;
     }
@@ -225,29 +401,34 @@ export function lex(t: string, limit: number = t.length, reuse = false): Tokens 
     }
     if (c === 35 /* # */ && t.charCodeAt(i + 1) !== 91) { i = lineComment(t, i + 1, len, close); if (i < 0) i = len; continue; }
     if (c === 63 /* ? */ && t.charCodeAt(i + 1) === 62 /* > */) {
-      b.push(K_OP, 59, i, i + 2, 0, 0);
+      b.pushOp(59, i, i + 2);
       let j = i + 2;
       if (t.charCodeAt(j) === 10) j++; else if (t.charCodeAt(j) === 13 && t.charCodeAt(j + 1) === 10) j += 2;
       const nt = nextOpenTag(t, j, len);
       if (nt === null) { html += len - j; i = len; break; }
       html += nt[0] - j;
-      if (nt[2]) b.push(K_ECHO, 0, nt[0], nt[1], 0, 0);
+      if (nt[2]) b.pushEcho(nt[0], nt[1]);
       i = nt[1];
       continue;
     }
     if (c === 60 /* < */ && t.charCodeAt(i + 1) === 60 && t.charCodeAt(i + 2) === 60) {
       const h = heredoc(t, i, len);
-      if (h) { b.push(h[0], h[0] === K_DSTR ? countEscapes(t, h[2], h[3]) : 0, i, h[1], h[2], h[3]); i = h[1]; continue; }
+      if (h) { b.pushStr(h[0], h[0] === K_DSTR ? countEscapes(t, h[2], h[3]) : 0, i, h[1], h[2], h[3]); i = h[1]; continue; }
     }
     // operators
     const ow = operator(t, i, c);
     const width = ow & 3;
-    b.push(K_OP, ow >> 2, i, i + width, 0, 0);
+    b.pushOp(ow >> 2, i, i + width);
     i += width;
   }
+  b.seal();
   // a shared buffer that had to grow past the bound is this file's alone
   if (b === shared && b.kind.length > SHARED_TOKENS) shared = null;
-  return { text: t, n: b.n, kind: b.kind, op: b.op, start: b.start, end: b.end, cstart: b.cstart, cend: b.cend, htmlBytes: html, noOpenTag };
+  return tokens(t, b, html, noOpenTag);
+}
+
+function tokens(t: string, b: Buf, htmlBytes: number, noOpenTag: boolean): Tokens {
+  return { text: t, n: b.n, kind: b.kind, op: b.op, start: b.start, end: b.end, cstart: b.cstart, cend: b.cend, hash: b.hash, match: b.match.subarray(0, b.n), kw: b.kw, nkw: b.nkw, act: b.act, nact: b.nact, asg: b.asg, nasg: b.nasg, htmlBytes, noOpenTag };
 }
 
 /**

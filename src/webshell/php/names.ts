@@ -78,3 +78,51 @@ export const FS_FUNCS = new Set([
 ]);
 export const NET_FUNCS = new Set(["fsockopen", "pfsockopen", "stream_socket_client", "socket_connect", "socket_create", "stream_socket_server", "socket_bind"]);
 export const PROBE_VALUES = new Set(["safe_mode", "disable_functions", "open_basedir", "safe_mode_exec_dir"]);
+
+/** Names the heuristics compare identifiers with outside the sets above (keywords, folded builtins, upload checks …). */
+const OTHER_NAMES = [
+  "function", "fn", "new", "const", "static", "global", "for", "foreach", "while", "goto", "return", "define", "list", "as", "array",
+  "instanceof", "true", "false", "null", "isset", "empty", "count", "in_array", "array_key_exists", "method_exists", "function_exists", "class_exists",
+  "reflectionfunction", "create_function", "phpinfo", "ini_get", "ini_restore", "file_put_contents", "filter_var", "filter_var_array", "filter_callback",
+  "fwrite", "fputs", "fopen", "move_uploaded_file", "copy", "mail", "md5", "sha1", "hash", "crypt", "pathinfo", "getimagesize", "finfo_file",
+  "mime_content_type", "exif_imagetype", "finfo_open", "strrchr", "imagecreatefromstring", "preg_match", "preg_match_all", "end", "explode",
+  "str_ends_with", "substr", "uasort", "uksort", "getdoccomment", "getenv", "file_get_contents", "file", "parse_str", "mb_parse_str", "extract",
+  "import_request_variables", "array_push", "array_unshift", "__invoke", "chr", "ord", "implode", "join", "str_replace", "str_ireplace", "strtr",
+  "sprintf", "substr_replace", "pack", "strrev", "str_rot13", "strtolower", "strtoupper", "ucfirst", "ucwords", "trim", "ltrim", "rtrim", "strval",
+  "base64_decode", "hex2bin", "urldecode", "rawurldecode", "gzinflate", "gzuncompress", "gzdecode", "convert_uudecode",
+  "int", "integer", "bool", "boolean", "float", "double",
+];
+
+/** nameHash() of a name, as the lexer computes it (kept here so that names.ts stays free of imports). */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return h;
+}
+
+function byHash(names: Iterable<string>, what: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const n of names) {
+    const h = hashOf(n);
+    const had = out.get(h);
+    // two known names on one hash would make one of them invisible: refuse at load
+    if (had !== undefined && had !== n) throw new Error(`${what}: ${had} and ${n} share a hash`);
+    out.set(h, n);
+  }
+  return out;
+}
+
+/**
+ * Every lower-case identifier the PHP heuristics compare a token with, by the lexer's name hash
+ * (Code.word()): a token whose hash is not here is none of them, and needs no string.
+ */
+export const VOCAB: ReadonlyMap<number, string> = byHash(
+  [
+    ...INPUT_FUNCS, ...CODE_SINKS, ...INCLUDES, ...EXEC_SINKS, ...CALLBACKS.keys(), ...EXEC_NAMES, ...DECODERS, ...STRONG_DECODERS, ...CRYPTO_DECODERS,
+    ...HIDDEN_NAMES, ...PROPAGATE, ...PREG_SINKS, ...MB_EREG_SINKS, ...RECON_FUNCS, ...FS_FUNCS, ...NET_FUNCS, ...OTHER_NAMES,
+  ],
+  "VOCAB",
+);
+
+/** Variable names (as written, case matters) the heuristics compare a `$name` token with (Code.varName()). */
+export const VAR_NAMES: ReadonlyMap<number, string> = byHash([...INPUT_GLOBALS, "_SERVER", "GLOBALS", "_FILES", "_SESSION", "this"], "VAR_NAMES");

@@ -7,7 +7,7 @@
 import type { Reason, ReasonSeverity } from "../types.ts";
 import { Code } from "./code.ts";
 import { F_BLOB, F_CRYPTO, F_DEC, F_FULL, F_IN, F_REMOTE, Flow, b64, inflate } from "./flow.ts";
-import { K_BT, K_DSTR, K_ID, K_OP, K_STR, K_VAR, OP_ARROW, OP_DCOLON, OP_EQ, OP_NE, interpolatedVars, strValue } from "./lexer.ts";
+import { K_BT, K_DSTR, K_ID, K_OP, K_STR, K_VAR, OP_ARROW, OP_DCOLON, OP_EQ, OP_NE, interpolatedVars, nameHash, strValue } from "./lexer.ts";
 import { CALLBACKS, CODE_SINKS, DECODERS, STRONG_DECODERS, CRYPTO_DECODERS, EXEC_NAMES, EXEC_SINKS, FS_FUNCS, HIDDEN_NAMES, INCLUDES, MB_EREG_SINKS, NET_FUNCS, PREG_SINKS, PROBE_VALUES, RECON_FUNCS } from "./names.ts";
 
 /** Work bound: code beyond this many characters is not tokenized. */
@@ -18,6 +18,17 @@ const RUNNERS = new Set(["eval", "assert", "system", "exec", "shell_exec", "pass
 /** An interactive shell handed to a socket: `/bin/sh -i`, `bash -i`, a bare `/bin/sh` or `cmd.exe`. */
 const SHELL_STRINGS = /(\bsh -i\b|^\/bin\/(ba|z|k|c|tc)?sh$|^cmd(\.exe)?$)/i;
 const CODE_MARKERS = /<\?php|\beval\s*\(|\$_(POST|GET|REQUEST|COOKIE|SERVER)\b|\bbase64_decode\s*\(|\bsystem\s*\(|\bshell_exec\s*\(|\bpassthru\s*\(|\bassert\s*\(|\bcreate_function\s*\(|\bgzinflate\s*\(/i;
+
+/** Every name ident() acts on (all in VOCAB), by the lexer's name hash: a superset filter. */
+const IDENT_HASHES = new Set(
+  [
+    ...INCLUDES, "reflectionfunction", ...CODE_SINKS, "create_function", ...EXEC_SINKS, ...PREG_SINKS, ...MB_EREG_SINKS, ...CALLBACKS.keys(),
+    ...DECODERS, ...CRYPTO_DECODERS, ...RECON_FUNCS, ...FS_FUNCS, ...NET_FUNCS, "phpinfo", "ini_get", "ini_restore", "file_put_contents",
+    "filter_var", "filter_var_array", "fwrite", "fputs", "move_uploaded_file", "copy", "mail", "md5", "sha1", "hash", "crypt", "pathinfo",
+    "getimagesize", "finfo_file", "mime_content_type", "exif_imagetype", "finfo_open", "strrchr", "imagecreatefromstring", "preg_match",
+    "in_array", "end", "explode", "str_ends_with", "substr",
+  ].map(nameHash),
+);
 
 /** Huge files: the tail is analyzed too, from its last open tag (backdoors get appended). */
 const TAIL = 256 << 10;
@@ -98,11 +109,13 @@ class Rules {
 
   private scan(): void {
     const c = this.c;
-    const { kind, op } = c.tk;
-    for (let i = 0; i < c.n; i++) {
+    const { kind, op, act, nact } = c.tk;
+    // every token that can lead anywhere below is in the lexer's `act` list, in order
+    for (let q = 0; q < nact; q++) {
+      const i = act[q]!;
       const k = kind[i];
       if (k === K_ID) { this.ident(i); continue; }
-      if (k === K_VAR) { if (!this.filesUsed && c.tk.end[i]! - c.tk.start[i]! === 6 && c.text(i) === "_FILES") this.filesUsed = true; this.varCall(i); continue; }
+      if (k === K_VAR) { if (!this.filesUsed && c.textIs(i, "_FILES")) this.filesUsed = true; this.varCall(i); continue; }
       if (k === K_STR || k === K_DSTR) { this.string(i); continue; }
       if (k === K_BT) { this.backtick(i); continue; }
       if (k === K_OP) {
@@ -132,7 +145,10 @@ class Rules {
       if (len === 6 && (c.is(i, "uasort") || c.is(i, "uksort"))) this.callback(i, c.id(i), 0, c.args(i + 1), c.scope[i]!);
       return;
     }
-    const name = c.id(i);
+    // a call of a name this pass does not act on (most calls) ends here, by the lexer's hash
+    if (!IDENT_HASHES.has(c.tk.hash[i]!)) return;
+    const name = c.word(i);
+    if (name === null) return;
     if (INCLUDES.has(name)) { this.include(i, name); return; }
     if (c.isId(i - 1, "new")) { if (name === "reflectionfunction") this.reflection(i); return; }
     if (!c.isPlainCall(i)) return;
