@@ -100,8 +100,11 @@ test("AGT-3 with auditd's execve records the agent reports ≥ 95 % of 200 `/bin
     assert.equal(r.process.parent?.pid, bashPid);
     assert.equal(r.process.parent?.name, "bash");
     assert.match(r.process.parent?.command_line ?? "", /^bash -c for i in/);
-    assert.equal(r.process.user?.id, 0);
+    if (r.process.user) assert.equal(r.process.user.id, 0);
   }
+  // the user comes from the exec record (euid) or /proc/PID/status; a /bin/true the scan read first
+  // may be gone before its status could be read, and is then reported without one
+  assert.ok(got.filter((r) => r.process.user?.id === 0).length >= N * 0.9, "the user (root) on nearly every record");
   assert.ok(got.length > scanned.length, "audit adds what the scan misses");
 
   await agent.stop();
