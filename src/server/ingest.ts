@@ -256,13 +256,22 @@ export class IngestService {
     if (group.length === 0) return;
     // batches that came meanwhile (or did not fit) get the next turn
     if (this.#waiting.length) this.#scheduleGroup();
-    if (group.length === 1) {
-      const b = group[0]!;
-      return this.#ingest(b.agent, b.records, b.dropped, b.receivedAt).then(b.resolve, b.reject);
+    try {
+      const results = await this.#commit(group);
+      group.forEach((b, i) => b.resolve(results[i]!));
+    } catch (e) {
+      if (group.length === 1) return group[0]!.reject(e);
+      // one bad batch never costs the others: each alone
+      for (const b of group) await this.#commit([b]).then(([r]) => b.resolve(r!), b.reject);
     }
+  }
+
+  /** Batches in one transaction (one commit, one fsync for all); each batch's result, in order. */
+  async #commit(group: WaitingBatch[]): Promise<BatchResult[]> {
     const { store, clock } = this.#deps;
     const now = clock.now();
     const parts = group.map((b) => ({ b, ...this.validate(b.agent, b.records, now), fresh: [] as StoredRecord[] }));
+    // received = when the request reached the ingest queue (the wait in it counts as latency)
     for (const p of parts) for (const r of p.valid) r.receivedAt = p.b.receivedAt;
     const notifyAgents = new Set<string>();
     try {
@@ -279,51 +288,22 @@ export class IngestService {
           if (p.rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: p.rejected.length, dropped });
         }
       });
-    } catch {
-      // the engine saw records the store did not keep: rebuild it, then each batch alone
-      await this.warm().catch(() => {});
-      for (const { b } of parts) await this.#ingest(b.agent, b.records, b.dropped, b.receivedAt).then(b.resolve, b.reject);
-      return;
-    }
-    const done = clock.now();
-    for (const p of parts) {
-      this.#observeLatency(p.fresh, done);
-      const result = { accepted: p.fresh.length, duplicates: p.valid.length - p.fresh.length, rejected: p.rejected };
-      this.countBatch(p.b.agent, result, p.b.dropped);
-      p.b.resolve(result);
-    }
-    for (const a of notifyAgents) this.#deps.notify(a);
-  }
-
-  async #ingest(agent: Agent, raw: unknown[], dropped: number, receivedAt?: number): Promise<BatchResult> {
-    const { store, clock } = this.#deps;
-    const now = clock.now();
-    const { valid, rejected } = this.validate(agent, raw, now);
-    // received = when the request reached the ingest queue (the wait in it counts as latency)
-    if (receivedAt !== undefined) for (const r of valid) r.receivedAt = receivedAt;
-    const notifyAgents = new Set<string>();
-    let fresh: StoredRecord[] = [];
-    try {
-      const { engine } = await this.#engineFor(STANDALONE, "all", agent.accountId);
-      await store.transaction(async (tx) => {
-        fresh = await tx.telemetry.insertNew(valid);
-        const intel = new IntelBatch();
-        for (const r of fresh) await this.#detect(tx, engine, null, agent.accountId, r, now, notifyAgents, intel);
-        await this.#deps.intel?.flush(tx, intel);
-        await tx.agents.touch(agent.id, now);
-        if (rejected.length || dropped) await tx.agents.addCounters(agent.id, { rejected: rejected.length, dropped });
-      });
     } catch (e) {
       // the engine saw records the store did not keep: rebuild it from what is stored
       await this.warm().catch(() => {});
       throw e;
     }
-    this.#observeLatency(fresh, clock.now());
-    const result = { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
-    this.countBatch(agent, result, dropped);
+    const done = clock.now();
+    const results = parts.map((p) => {
+      this.#observeLatency(p.fresh, done);
+      const result = { accepted: p.fresh.length, duplicates: p.valid.length - p.fresh.length, rejected: p.rejected };
+      this.countBatch(p.b.agent, result, p.b.dropped);
+      return result;
+    });
     for (const a of notifyAgents) this.#deps.notify(a);
-    return result;
+    return results;
   }
+
 
   /**
    * Issue 10: one batch of a bus partition, in one transaction: nothing is committed unless this
